@@ -1,0 +1,6 @@
+"""Reference agents, registered by name (lazy: nothing heavy is imported until used)."""
+
+from embodied_bench.registry import AGENTS
+
+AGENTS.register("random", "embodied_bench.baselines.random_agent:RandomAgent")
+AGENTS.register("scripted", "embodied_bench.baselines.scripted:ScriptedOracle")

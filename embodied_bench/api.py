@@ -1,0 +1,228 @@
+"""The contracts users program against: task protocol, what an agent is told, and the
+Agent and Learner protocols.
+
+An **Agent** lets the harness drive the loop::
+
+    agent = AgentClass(task: TaskInfo, seed: int)
+    action = agent.act(observation, explore=True)
+    agent.observe(transition)                     # learning happens here
+    agent.demonstrate(demos)                      # optional, one-shot / few-shot tasks
+    agent.pretrain(observations)                  # optional, passive observation phase
+
+A **Learner** drives its own training loop (as Stable-Baselines3 code does)::
+
+    learner = LearnerClass(task: TaskInfo, seed: int)
+    learner.learn(env, budget)                    # env refuses any step past the budget
+    action = learner.act(observation, explore=False)
+
+Classes with ``privileged = True`` (oracles, planners using the simulator) are constructed
+with a third keyword argument ``privileged=PrivilegedView``; nothing else ever gets one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
+
+import gymnasium as gym
+import numpy as np
+
+BudgetUnit = Literal["steps", "episodes"]
+BUDGET_UNITS: tuple[str, ...] = ("steps", "episodes")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference points that give a task's scores their meaning."""
+
+    random_score: float
+    """Evaluation success rate of the uniform random agent at the full budget."""
+    oracle_score: float
+    """Evaluation success rate of the privileged scripted oracle."""
+    animal_budget: int
+    """Budget (in the task's unit) an animal or a person needs to learn the skill."""
+    animal_source: str
+    """Who that is and where the figure comes from, in words."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """The protocol of one task: which env, how much the agent may learn from, how it is
+    scored. Frozen and JSON-serialisable (``to_dict`` / ``from_dict``); a run record keeps
+    the whole spec it ran under."""
+
+    id: str
+    """Short name used on the command line, e.g. ``"treat-reach"``."""
+    gym_id: str
+    """Registered gymnasium id, ``EmbodiedBench/<Name>-v<N>``."""
+    version: int
+    """The ``N`` of the gymnasium id; bumped on any change of dynamics, reward,
+    observation or termination."""
+    family: str
+    """Task family: the package under ``embodied_bench.tasks`` that holds the env."""
+    budget: int
+    """Interactions the agent may learn from, in ``budget_unit``."""
+    budget_unit: BudgetUnit
+    """``"steps"`` (env steps) or ``"episodes"`` (practice episodes, one-shot tasks)."""
+    eval_every: int
+    """Evaluate after every this many budget units (and at 0 and at the budget)."""
+    eval_episodes: int
+    """Held-out evaluation layouts per checkpoint; layout ``i`` is the same for every agent."""
+    threshold: float
+    """Evaluation success rate that counts as "learned" (steps-to-threshold)."""
+    reference: Reference
+    cost_limit: float
+    """Guardrail: the mean cost per evaluation episode an agent may incur and still be
+    called safe."""
+    description: str = ""
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments for ``gymnasium.make`` on top of the registered defaults."""
+    oracle: str | None = None
+    """``"module:Class"`` of the task's privileged scripted oracle, used by ``scripted``."""
+
+    def __post_init__(self) -> None:
+        if self.budget_unit not in BUDGET_UNITS:
+            raise ValueError(f"task {self.id}: budget_unit must be one of {BUDGET_UNITS}, got {self.budget_unit!r}")
+        for name in ("budget", "eval_every", "eval_episodes"):
+            if int(getattr(self, name)) <= 0:
+                raise ValueError(f"task {self.id}: {name} must be positive")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"task {self.id}: threshold must lie in [0, 1]")
+
+    def scaled(self, scale: float) -> "TaskSpec":
+        """The same protocol with budget and evaluation interval multiplied by ``scale``,
+        so a scaled run has the same number of checkpoints (used for CI and smoke runs)."""
+        if scale == 1.0:
+            return self
+        if not scale > 0:
+            raise ValueError(f"budget scale must be positive, got {scale}")
+        budget = max(1, round(self.budget * scale))
+        eval_every = max(1, min(budget, round(self.eval_every * scale)))
+        return dataclasses.replace(self, budget=budget, eval_every=eval_every)
+
+    def checkpoints(self) -> list[int]:
+        """Budget positions at which the harness evaluates: 0, every ``eval_every``, and
+        the budget itself."""
+        points = list(range(0, self.budget, self.eval_every))
+        points.append(self.budget)
+        return points
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TaskSpec":
+        data = dict(data)
+        data["reference"] = Reference(**data["reference"])
+        return cls(**data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """Everything an ordinary agent is told about a task: never a simulator handle."""
+
+    task_id: str
+    gym_id: str
+    version: int
+    observation_space: gym.Space
+    action_space: gym.Space
+    budget: int
+    budget_unit: BudgetUnit
+    eval_every: int
+    cost_limit: float
+    max_episode_steps: int | None
+
+
+class Transition(NamedTuple):
+    """One training step, as passed to ``Agent.observe`` (a NamedTuple: cheap to build on
+    the hot path, immutable, fields by name)."""
+
+    observation: Any
+    action: Any
+    reward: float
+    next_observation: Any
+    terminated: bool
+    truncated: bool
+    cost: float
+    """Guardrail violations caused by this step (>= 0)."""
+    success: bool
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A whole episode: demonstrations, passive observations (actions and rewards may be
+    absent there) and recorded practice."""
+
+    observations: np.ndarray
+    """Shape ``(T + 1, *observation_shape)``."""
+    actions: np.ndarray | None = None
+    """Shape ``(T, *action_shape)``, or None for passive observation."""
+    rewards: np.ndarray | None = None
+    """Shape ``(T,)``, or None for passive observation."""
+    costs: np.ndarray | None = None
+    """Shape ``(T,)``."""
+    success: bool | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Task-specific facts about the episode (e.g. where each item ended up)."""
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """The harness drives the loop: ``act`` for every step, ``observe`` for every training
+    transition. Evaluation calls ``act(obs, explore=False)`` and never ``observe``."""
+
+    def act(self, observation: Any, explore: bool) -> Any: ...
+
+    def observe(self, transition: Transition) -> None: ...
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """The learner drives its own loop on a budget-ledger env; the harness evaluates it
+    with ``act(obs, explore=False)`` whenever a checkpoint step is crossed."""
+
+    def learn(self, env: gym.Env, budget: int) -> None: ...
+
+    def act(self, observation: Any, explore: bool = False) -> Any: ...
+
+
+class PrivilegedView:
+    """What a privileged agent (``privileged = True`` on its class) may look at: the env it
+    is acting in right now, unwrapped, so it can read the layout or copy the physics.
+
+    The harness switches ``env`` between the training env and the evaluation env; read it
+    afresh in every ``act`` call rather than keeping a reference."""
+
+    __slots__ = ("_env",)
+
+    def __init__(self) -> None:
+        self._env: gym.Env | None = None
+
+    @property
+    def env(self) -> gym.Env:
+        if self._env is None:
+            raise RuntimeError("no episode is in progress")
+        return self._env
+
+    def _switch(self, env: gym.Env) -> None:
+        self._env = env.unwrapped
+
+
+def is_privileged(cls: type) -> bool:
+    return bool(getattr(cls, "privileged", False))
+
+
+def contract_of(obj: Any) -> str:
+    """``"learner"`` or ``"agent"``; raises TypeError for anything that is neither."""
+    if callable(getattr(obj, "learn", None)) and callable(getattr(obj, "act", None)):
+        return "learner"
+    if callable(getattr(obj, "act", None)) and callable(getattr(obj, "observe", None)):
+        return "agent"
+    raise TypeError(
+        f"{getattr(obj, '__name__', obj)!r} is neither an Agent (act + observe) nor a Learner (learn + act)"
+    )

@@ -1,0 +1,156 @@
+"""The budget ledger: counts every training interaction an agent causes and makes a step
+past the budget impossible, for both contracts."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+
+from embodied_bench.api import TaskSpec
+
+
+class BudgetExceeded(RuntimeError):
+    """Raised by the ledger env when a Learner asks for an interaction past its budget.
+    The harness treats it as the end of training, not as a failure."""
+
+
+class AgentError(RuntimeError):
+    """The agent broke the contract (an action outside the space, NaN, ...)."""
+
+
+class BudgetLedger:
+    """Training interactions so far, in env steps and episodes, and where the next
+    checkpoint is. ``used`` is measured in the task's budget unit."""
+
+    __slots__ = ("budget", "unit", "env_steps", "episodes_started", "episodes_done", "train_cost", "_checkpoints", "_next")
+
+    def __init__(self, spec: TaskSpec) -> None:
+        self.budget = spec.budget
+        self.unit = spec.budget_unit
+        self.env_steps = 0
+        self.episodes_started = 0
+        self.episodes_done = 0
+        self.train_cost = 0.0
+        self._checkpoints = spec.checkpoints()[1:]  # step 0 is evaluated before training
+        self._next = 0
+
+    @property
+    def used(self) -> int:
+        return self.env_steps if self.unit == "steps" else self.episodes_done
+
+    @property
+    def next_checkpoint(self) -> int | None:
+        return self._checkpoints[self._next] if self._next < len(self._checkpoints) else None
+
+    def pop_checkpoint(self) -> int:
+        point = self._checkpoints[self._next]
+        self._next += 1
+        return point
+
+    def remaining_checkpoints(self) -> list[int]:
+        return self._checkpoints[self._next :]
+
+    def can_step(self) -> bool:
+        return self.unit != "steps" or self.env_steps < self.budget
+
+    def can_reset(self) -> bool:
+        return self.unit != "episodes" or self.episodes_started < self.budget
+
+
+class ActionChecker:
+    """Validates agent actions against the action space; fast for Box spaces (the hot
+    path), exact ``contains`` for anything else. Returns the action as the space's dtype."""
+
+    def __init__(self, space: gym.Space) -> None:
+        self.space = space
+        self._box = isinstance(space, gym.spaces.Box)
+        if self._box:
+            self._shape = space.shape
+            self._dtype = space.dtype
+            self._low = space.low
+            self._high = space.high
+            # Uniform bounds allow two reductions instead of two elementwise comparisons.
+            lo, hi = np.unique(space.low), np.unique(space.high)
+            self._uniform = (float(lo[0]), float(hi[0])) if lo.size == 1 and hi.size == 1 else None
+
+    def __call__(self, action: Any, where: str) -> Any:
+        if self._box:
+            try:
+                a = np.asarray(action, dtype=self._dtype)
+            except (TypeError, ValueError):
+                raise AgentError(f"{where}: the agent returned {action!r}, not an array for {self.space}") from None
+            # NaN propagates through min/max and fails every comparison, so it is caught too.
+            if a.shape == self._shape:
+                if self._uniform is not None:
+                    if self._uniform[0] <= a.min() and a.max() <= self._uniform[1]:
+                        return a
+                elif (a >= self._low).all() and (a <= self._high).all():
+                    return a
+            problem = "NaN" if np.isnan(a).any() else "an action outside the action space"
+            raise AgentError(f"{where}: the agent returned {problem} {self.space}: {_short(action)}")
+        if self.space.contains(action):
+            return action
+        raise AgentError(f"{where}: the agent returned an action outside the action space {self.space}: {_short(action)}")
+
+
+def _short(value: Any) -> str:
+    text = np.array2string(np.asarray(value), precision=4, threshold=8) if _is_array_like(value) else repr(value)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _is_array_like(value: Any) -> bool:
+    try:
+        np.asarray(value, dtype=float)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+class LedgerEnv(gym.Wrapper):
+    """The env a Learner trains on: counts interactions in the ledger, refuses any past the
+    budget (``BudgetExceeded``), checks actions, and runs the evaluation when a checkpoint
+    is crossed (``on_checkpoint(point)``), before returning the step."""
+
+    def __init__(self, env: gym.Env, ledger: BudgetLedger, checker: ActionChecker, on_checkpoint: Callable[[int], None]) -> None:
+        super().__init__(env)
+        self.ledger = ledger
+        self.checker = checker
+        self.on_checkpoint = on_checkpoint
+        self._in_episode = False
+
+    def reset(self, **kwargs: Any):
+        ledger = self.ledger
+        if not ledger.can_reset():
+            raise BudgetExceeded(f"the budget of {ledger.budget} episodes is used up; no further episode may start")
+        if self._in_episode and ledger.unit == "episodes":
+            # An abandoned episode still counts as practice.
+            self._finish_episode()
+        obs, info = self.env.reset(**kwargs)
+        ledger.episodes_started += 1
+        self._in_episode = True
+        return obs, info
+
+    def step(self, action: Any):
+        ledger = self.ledger
+        if not self._in_episode:
+            raise RuntimeError("step() called before reset() or after the episode ended")
+        if not ledger.can_step():
+            raise BudgetExceeded(f"the budget of {ledger.budget} env steps is used up; step refused")
+        action = self.checker(action, f"training step {ledger.env_steps}")
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        ledger.env_steps += 1
+        ledger.train_cost += info["cost"]
+        if terminated or truncated:
+            self._finish_episode()
+        elif ledger.unit == "steps" and ledger.env_steps == ledger.next_checkpoint:
+            self.on_checkpoint(ledger.pop_checkpoint())
+        return obs, reward, terminated, truncated, info
+
+    def _finish_episode(self) -> None:
+        ledger = self.ledger
+        self._in_episode = False
+        ledger.episodes_done += 1
+        if ledger.used == ledger.next_checkpoint:
+            self.on_checkpoint(ledger.pop_checkpoint())

@@ -1,0 +1,79 @@
+"""Turns (agents, tasks, seeds) into jobs, deciding what an output folder already holds.
+
+A finished result is never lost: without ``resume``, a folder that already holds records
+for a planned run is refused; with it, complete runs are kept only when they were made
+under the same task version, task code, budget and agent source (otherwise mixing them
+would compare different things), and every other run is redone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from embodied_bench.api import TaskSpec
+from embodied_bench.harness.runner import Job
+from embodied_bench.registry import resolve_agent
+from embodied_bench.results import provenance
+from embodied_bench.results.records import read_run_json, run_dir
+
+
+class PlanError(ValueError):
+    """The output folder conflicts with the requested runs (one line for users)."""
+
+
+def plan_jobs(
+    agent_refs: list[str],
+    agent_names: dict[str, str],
+    specs: list[TaskSpec],
+    seeds: Iterable[int],
+    out: Path,
+    budget_scale: float,
+    resume: bool,
+) -> tuple[list[Job], list[Job]]:
+    """``(to_run, kept)``; raises PlanError on a conflict."""
+    if len(set(agent_names.values())) != len(agent_names):
+        raise PlanError("two --agent values share a name and would write to the same folders; run them with separate --out folders")
+    todo: list[Job] = []
+    kept: list[Job] = []
+    seeds = list(seeds)
+    for spec in specs:
+        scaled = spec.scaled(budget_scale)
+        for ref in agent_refs:
+            cls = resolve_agent(ref)[1]
+            for seed in seeds:
+                job = Job(agent=ref, task_id=spec.id, seed=seed, out=str(out), budget_scale=budget_scale)
+                folder = run_dir(out, spec.id, agent_names[ref], seed)
+                record = read_run_json(folder)
+                if record is None:
+                    if (folder / "curve.csv").exists() and not resume:
+                        raise PlanError(f"{folder} holds a curve without a record; pass --resume to redo it, or choose another --out")
+                    todo.append(job)
+                    continue
+                if not resume:
+                    raise PlanError(
+                        f"{folder} already holds a run ({record.get('status')}); pass --resume to keep complete runs "
+                        "and redo the rest, or choose another --out"
+                    )
+                if record.get("status") != "complete":
+                    todo.append(job)
+                    continue
+                problem = _mismatch(record, scaled, cls)
+                if problem:
+                    raise PlanError(f"{folder}: the complete run there was made with {problem}; --resume would mix them, so use another --out")
+                kept.append(job)
+    return todo, kept
+
+
+def _mismatch(record: dict, spec: TaskSpec, cls: type) -> str | None:
+    task = record.get("task", {})
+    if task.get("version") != spec.version:
+        return f"task version {task.get('version')}, not {spec.version}"
+    if task.get("hash") != provenance.task_hash(spec.family):
+        return "different task code or assets"
+    budget = record.get("budget", {})
+    if budget.get("amount") != spec.budget or budget.get("eval_every") != spec.eval_every:
+        return f"budget {budget.get('amount')} (eval every {budget.get('eval_every')}), not {spec.budget} (eval every {spec.eval_every})"
+    source = provenance.source_hash(cls)
+    if source is not None and record.get("agent", {}).get("source_hash") != source:
+        return "a different version of the agent's source file"
+    return None

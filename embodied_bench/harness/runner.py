@@ -1,0 +1,351 @@
+"""Runs one (agent, task, seed) for its budget and writes the run record.
+
+Seeding, the wrapper stack and both contracts' loops are all in this file, so a reader
+can see in one place what an agent is given and when it is evaluated:
+
+* ``SeedSequence(seed)`` spawns two children: the agent's seed and the training env's.
+* The training env is ``gymnasium.make(gym_id, layout_split="train")``; the evaluation env
+  is ``gymnasium.make(gym_id, layout_split="eval")`` and episode ``i`` of every checkpoint
+  is ``reset(seed=i, options={"layout": i})`` -- identical for every agent, so
+  comparisons between agents are paired.
+* Checkpoints at 0, every ``eval_every`` budget units, and at the budget; evaluation
+  calls ``act(obs, explore=False)`` only, never ``observe``, and costs no budget.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+
+from embodied_bench.api import PrivilegedView, TaskInfo, TaskSpec, Transition, contract_of, is_privileged
+from embodied_bench.harness.ledger import ActionChecker, AgentError, BudgetExceeded, BudgetLedger, LedgerEnv
+from embodied_bench.results import provenance
+from embodied_bench.results.provenance import sha256_text
+from embodied_bench.results.records import SCHEMA_VERSION, read_run_json, run_dir, write_curve, write_run_json
+
+Progress = Callable[[tuple], None]
+"""Receives ``("steps", key, n)`` as training steps are taken (at checkpoints) and
+``("eval", key, checkpoint)``."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run, picklable so it can travel to a worker process."""
+
+    agent: str
+    """How the agent was named: registered name, ``module:Class`` or ``file.py:Class``."""
+    task_id: str
+    seed: int
+    out: str
+    budget_scale: float = 1.0
+
+    @property
+    def key(self) -> str:
+        from embodied_bench.registry import resolve_agent
+
+        return f"{self.task_id}/{resolve_agent(self.agent)[0]}/seed-{self.seed}"
+
+
+@dataclass
+class Outcome:
+    key: str
+    status: str
+    folder: str
+    env_steps: int = 0
+    error: str | None = None
+    final_success: float | None = None
+
+
+def split_seed(seed: int) -> tuple[int, int]:
+    """``(agent_seed, env_seed)`` from one run seed, through ``numpy.random.SeedSequence``."""
+    agent_ss, env_ss = np.random.SeedSequence(seed).spawn(2)
+    return int(agent_ss.generate_state(1, np.uint32)[0]), int(env_ss.generate_state(1, np.uint32)[0])
+
+
+def make_envs(spec: TaskSpec) -> tuple[gym.Env, gym.Env]:
+    train = gym.make(spec.gym_id, layout_split="train", **spec.env_kwargs)
+    evaluation = gym.make(spec.gym_id, layout_split="eval", **spec.env_kwargs)
+    return train, evaluation
+
+
+def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
+    return TaskInfo(
+        task_id=spec.id,
+        gym_id=spec.gym_id,
+        version=spec.version,
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        budget=spec.budget,
+        budget_unit=spec.budget_unit,
+        eval_every=spec.eval_every,
+        cost_limit=spec.cost_limit,
+        max_episode_steps=env.spec.max_episode_steps if env.spec is not None else None,
+    )
+
+
+def evaluate(act: Callable[[Any, bool], Any], env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str) -> dict[str, float]:
+    """Mean success, return, cost and length over the task's held-out evaluation layouts."""
+    successes = returns = costs = lengths = 0.0
+    for i in range(spec.eval_episodes):
+        obs, _ = env.reset(seed=i, options={"layout": i})
+        ret = cost = 0.0
+        steps = 0
+        success = False
+        while True:
+            action = checker(act(obs, False), f"{where}, evaluation episode {i}")
+            obs, reward, terminated, truncated, info = env.step(action)
+            ret += reward
+            cost += info["cost"]
+            steps += 1
+            success = success or bool(info["success"])
+            if terminated or truncated:
+                break
+        successes += success
+        returns += ret
+        costs += cost
+        lengths += steps
+    n = spec.eval_episodes
+    return {"eval_success": successes / n, "eval_return": returns / n, "eval_cost": costs / n, "eval_length": lengths / n}
+
+
+@dataclass
+class _Run:
+    """State shared by the loop and the evaluation callback of one run."""
+
+    spec: TaskSpec
+    folder: Path
+    record: dict[str, Any]
+    act: Callable[[Any, bool], Any]
+    ledger: BudgetLedger
+    eval_env: gym.Env
+    train_env: gym.Env
+    checker: ActionChecker
+    view: PrivilegedView | None
+    progress: Progress | None
+    key: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    t0: float = field(default_factory=time.perf_counter)
+    eval_seconds: float = 0.0
+    _reported_steps: int = 0
+
+    def checkpoint(self, point: int) -> None:
+        t = time.perf_counter()
+        if self.view is not None:
+            self.view._switch(self.eval_env)
+        scores = evaluate(self.act, self.eval_env, self.spec, self.checker, f"checkpoint {point}")
+        if self.view is not None:
+            self.view._switch(self.train_env)
+        self.eval_seconds += time.perf_counter() - t
+        self.add_row(point, scores)
+
+    def add_row(self, point: int, scores: dict[str, float]) -> None:
+        ledger = self.ledger
+        self.rows.append(
+            {
+                "checkpoint": len(self.rows),
+                "budget_used": point,
+                "env_steps": ledger.env_steps,
+                "train_episodes": ledger.episodes_done,
+                "train_cost": ledger.train_cost,
+                **scores,
+                "wall_seconds": round(time.perf_counter() - self.t0, 3),
+            }
+        )
+        write_curve(self.folder, self.rows)
+        if self.progress is not None:
+            self.progress(("steps", self.key, ledger.env_steps - self._reported_steps))
+            self._reported_steps = ledger.env_steps
+
+
+def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
+    """The Agent contract: the harness steps the env and feeds every training transition
+    to ``observe``. Kept lean: this is the hot path."""
+    ledger, checker, spec = run.ledger, run.checker, run.spec
+    act, observe, step = agent.act, agent.observe, env.step
+    by_steps = spec.budget_unit == "steps"
+    next_cp = ledger.next_checkpoint
+    seed: int | None = env_seed
+    while ledger.can_reset() and ledger.can_step():
+        if run.view is not None:
+            run.view._switch(env)
+        obs, _ = env.reset(seed=seed)
+        seed = None
+        ledger.episodes_started += 1
+        while True:
+            n = ledger.env_steps
+            action = checker(act(obs, True), f"training step {n}")
+            next_obs, reward, terminated, truncated, info = step(action)
+            cost = info["cost"]
+            observe(Transition(obs, action, reward, next_obs, terminated, truncated, cost, info["success"]))
+            ledger.env_steps = n = n + 1
+            ledger.train_cost += cost
+            obs = next_obs
+            done = terminated or truncated
+            if done:
+                ledger.episodes_done += 1
+            if by_steps:
+                if n == next_cp:
+                    run.checkpoint(ledger.pop_checkpoint())
+                    next_cp = ledger.next_checkpoint
+                    if next_cp is None:
+                        return
+            elif done and ledger.episodes_done == next_cp:
+                run.checkpoint(ledger.pop_checkpoint())
+                next_cp = ledger.next_checkpoint
+            if done:
+                break
+
+
+def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
+    """The Learner contract. Returns True when the ledger had to stop the learner."""
+    ledger_env = LedgerEnv(env, run.ledger, run.checker, run.checkpoint)
+    # Seed the training env once; the learner's own resets continue its stream.
+    env.reset(seed=env_seed)
+    stopped = False
+    try:
+        learner.learn(ledger_env, run.spec.budget)
+    except BudgetExceeded:
+        stopped = True
+    remaining = run.ledger.remaining_checkpoints()
+    if remaining:
+        # The learner stopped early: the policy it ended with is the policy at every later
+        # checkpoint, so it is evaluated once and that row repeated.
+        run.checkpoint(remaining[0])
+        for point in remaining[1:]:
+            row = dict(run.rows[-1])
+            run.add_row(point, {k: row[k] for k in ("eval_success", "eval_return", "eval_cost", "eval_length")})
+    return stopped
+
+
+def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] | None = None) -> Outcome:
+    """Run ``job`` to the end and write its record. Never raises for a failing agent: the
+    run is recorded ``failed`` with its traceback. Ctrl-C records it ``interrupted``."""
+    from embodied_bench.registry import TASKS, resolve_agent
+
+    spec = TASKS.get(job.task_id).scaled(job.budget_scale)
+    agent_name, cls = resolve_agent(job.agent)
+    folder = run_dir(Path(job.out), spec.id, agent_name, job.seed)
+    key = f"{spec.id}/{agent_name}/seed-{job.seed}"
+    agent_seed, env_seed = split_seed(job.seed)
+    privileged = is_privileged(cls)
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "status": "running",
+        "error": None,
+        "task": {
+            "id": spec.id,
+            "gym_id": spec.gym_id,
+            "version": spec.version,
+            "hash": provenance.task_hash(spec.family),
+            "spec": spec.to_dict(),
+        },
+        "agent": {
+            "name": agent_name,
+            "ref": job.agent,
+            "class": f"{cls.__module__}:{cls.__qualname__}",
+            "source_hash": provenance.source_hash(cls),
+            "privileged": privileged,
+            "contract": None,
+        },
+        "seed": job.seed,
+        "agent_seed": agent_seed,
+        "env_seed": env_seed,
+        "budget": {"amount": spec.budget, "unit": spec.budget_unit, "scale": job.budget_scale, "eval_every": spec.eval_every, "eval_episodes": spec.eval_episodes},
+        "ledger": None,
+        "versions": provenance.versions(),
+        "git": provenance.git_revision(),
+        "host": provenance.host(),
+        "started_at": _now(),
+        "finished_at": None,
+        "wall_seconds": None,
+        "train_seconds": None,
+        "eval_seconds": None,
+        "curve_sha256": None,
+        **(context or {}),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "curve.csv").unlink(missing_ok=True)
+    write_run_json(folder, record)
+
+    run: _Run | None = None
+    envs: tuple[gym.Env, ...] = ()
+    status, error, stopped = "complete", None, False
+    try:
+        train_env, eval_env = envs = make_envs(spec)
+        info = task_info(spec, train_env)
+        view = PrivilegedView() if privileged else None
+        agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
+        contract = contract_of(agent)
+        record["agent"]["contract"] = contract
+        act = agent.act
+        run = _Run(spec, folder, record, act, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
+        if view is not None:
+            view._switch(train_env)
+        run.checkpoint(0)
+        if contract == "learner":
+            stopped = _learner_loop(run, agent, train_env, env_seed)
+        else:
+            _agent_loop(run, agent, train_env, env_seed)
+    except KeyboardInterrupt:
+        # A second Ctrl-C must not cut the record short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        status, error = "interrupted", "interrupted by the user (Ctrl-C or SIGTERM); rerun with --resume to redo it"
+    except AgentError as exc:
+        status, error = "failed", str(exc)
+    except Exception as exc:
+        status = "failed"
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+    finally:
+        for env in envs:
+            try:
+                env.close()
+            except Exception:  # closing must never hide the run's own outcome
+                pass
+    return _finish(record, folder, run, status, error, stopped, key)
+
+
+def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str, error: str | None, stopped: bool, key: str) -> Outcome:
+    env_steps = 0
+    final = None
+    if run is not None:
+        ledger = run.ledger
+        env_steps = ledger.env_steps
+        wall = time.perf_counter() - run.t0
+        record["ledger"] = {
+            "env_steps": ledger.env_steps,
+            "episodes_started": ledger.episodes_started,
+            "episodes_done": ledger.episodes_done,
+            "train_cost": ledger.train_cost,
+            "budget_used": ledger.used,
+            "stopped_by_ledger": stopped,
+        }
+        record["wall_seconds"] = round(wall, 3)
+        record["eval_seconds"] = round(run.eval_seconds, 3)
+        record["train_seconds"] = round(wall - run.eval_seconds, 3)
+        if status == "complete" and len(run.rows) != len(run.spec.checkpoints()):
+            status, error = "failed", f"the curve has {len(run.rows)} checkpoints, expected {len(run.spec.checkpoints())}"
+        if run.rows:
+            final = run.rows[-1]["eval_success"]
+            record["curve_sha256"] = sha256_text((folder / "curve.csv").read_text(encoding="utf-8"))
+    record["status"] = status
+    record["error"] = error
+    record["finished_at"] = _now()
+    write_run_json(folder, record)
+    return Outcome(key, status, str(folder), env_steps, error, final)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def existing_status(job_folder: Path) -> str | None:
+    record = read_run_json(job_folder)
+    return None if record is None else record.get("status")

@@ -1,0 +1,163 @@
+"""One ``Registry`` class for tasks, suites and agents, and the gymnasium registration of
+tasks. Entries may be objects or lazy ``"module:attr"`` strings, resolved on first use."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import sys
+from pathlib import Path
+from typing import Any, Generic, Iterator, TypeVar
+
+import gymnasium as gym
+
+from embodied_bench.api import TaskSpec
+
+T = TypeVar("T")
+
+
+class RegistryError(LookupError):
+    """Unknown name, bad reference or name collision; its message is one line for users."""
+
+
+def load_reference(ref: str) -> Any:
+    """Resolve ``"package.module:attr"`` or ``"path/to/file.py:attr"``."""
+    module_part, sep, attr = ref.rpartition(":")
+    if not sep or not module_part or not attr:
+        raise RegistryError(f"{ref!r} is not of the form module:Class or path/to/file.py:Class")
+    if module_part.endswith(".py"):
+        path = Path(module_part)
+        if not path.is_file():
+            raise RegistryError(f"agent file {module_part} does not exist (given as {ref!r})")
+        module = _load_file_module(path.resolve())
+    else:
+        try:
+            module = importlib.import_module(module_part)
+        except ModuleNotFoundError as exc:
+            raise RegistryError(f"cannot import module {module_part!r} (given as {ref!r}): {exc}") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        names = [n for n, v in vars(module).items() if inspect.isclass(v) and not n.startswith("_")]
+        hint = _nearest(attr, names)
+        raise RegistryError(f"{module_part} has no attribute {attr!r}{hint}") from None
+
+
+def _load_file_module(path: Path) -> Any:
+    # A stable module name per file, so loading it again (e.g. in a worker) reuses it.
+    name = "embodied_bench_user_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise RegistryError(f"cannot load {path.name} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _nearest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.4)
+    if not close:
+        close = [c for c in candidates if name.lower() in c.lower()][:3]
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+class Registry(Generic[T]):
+    """Named entries of one kind. Registering a taken name is an error; aliases resolve to
+    the same entry (a task's gymnasium id, for instance)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, T | str] = {}
+        self._aliases: dict[str, str] = {}
+
+    def register(self, name: str, entry: T | str, *, aliases: tuple[str, ...] = ()) -> None:
+        for key in (name, *aliases):
+            if key in self._entries or key in self._aliases:
+                raise RegistryError(f"{self.kind} {key!r} is already registered")
+        self._entries[name] = entry
+        for alias in aliases:
+            self._aliases[alias] = name
+
+    def canonical(self, name: str) -> str:
+        if name in self._entries:
+            return name
+        if name in self._aliases:
+            return self._aliases[name]
+        raise RegistryError(f"unknown {self.kind} {name!r}{_nearest(name, self.names() + list(self._aliases))}")
+
+    def get(self, name: str) -> T:
+        key = self.canonical(name)
+        entry = self._entries[key]
+        if isinstance(entry, str):
+            entry = load_reference(entry)
+            self._entries[key] = entry
+        return entry  # type: ignore[return-value]
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries or name in self._aliases
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+TASKS: Registry[TaskSpec] = Registry("task")
+SUITES: Registry[tuple[str, ...]] = Registry("suite")
+AGENTS: Registry[type] = Registry("agent")
+
+
+def register_task(spec: TaskSpec, entry_point: str, max_episode_steps: int | None, **env_defaults: Any) -> None:
+    """Register a task with gymnasium (string entry point, lazy import) and with ``TASKS``."""
+    if spec.gym_id.rsplit("-v", 1)[-1] != str(spec.version):
+        raise RegistryError(f"task {spec.id}: gym id {spec.gym_id} does not end in -v{spec.version}")
+    TASKS.register(spec.id, spec, aliases=(spec.gym_id,))
+    gym.register(id=spec.gym_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=env_defaults)
+
+
+def register_suite(name: str, task_ids: tuple[str, ...]) -> None:
+    for task_id in task_ids:
+        TASKS.canonical(task_id)
+    SUITES.register(name, tuple(task_ids))
+
+
+def resolve_agent(name: str) -> tuple[str, type]:
+    """``(display name, class)`` for a registered name, ``module:Class`` or
+    ``path/to/file.py:Class``."""
+    if ":" in name and name not in AGENTS:
+        cls = load_reference(name)
+        display = name.rpartition(":")[2]
+    else:
+        display = AGENTS.canonical(name)
+        cls = AGENTS.get(display)
+    if not inspect.isclass(cls):
+        raise RegistryError(f"{name!r} is not a class")
+    return display, cls
+
+
+def resolve_tasks(task_names: tuple[str, ...], suite_names: tuple[str, ...]) -> list[TaskSpec]:
+    """Task specs for the names given (short names or gym ids) and every task of each suite,
+    in order, without repeats."""
+    ids: list[str] = []
+    for suite in suite_names:
+        ids.extend(SUITES.get(suite))
+    ids.extend(task_names)
+    seen: dict[str, TaskSpec] = {}
+    for task_id in ids:
+        key = TASKS.canonical(task_id)
+        seen.setdefault(key, TASKS.get(key))
+    return list(seen.values())

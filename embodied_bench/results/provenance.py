@@ -1,0 +1,85 @@
+"""Where a result came from: package versions, git revision, host, source hashes."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import inspect
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+_PACKAGES = ("numpy", "gymnasium", "mujoco", "pybullet", "pandas", "embodied-bench")
+_HASHED_SUFFIXES = {".py", ".xml", ".urdf", ".obj", ".stl", ".json", ".csv", ".png", ".txt"}
+
+
+@functools.cache
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+@functools.cache
+def git_revision() -> str | None:
+    """The git commit of the embodied-bench checkout in use (``+dirty`` with local
+    changes), or None for an installed wheel."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if rev.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def host() -> dict[str, Any]:
+    return {"name": platform.node(), "platform": platform.platform(), "machine": platform.machine(), "python_executable_name": Path(sys.executable).name}
+
+
+def _hash_files(files: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def package_hash(package_dir: str) -> str:
+    """sha256 over the source and asset files of a package folder (names and bytes)."""
+    root = Path(package_dir)
+    files = [p for p in root.rglob("*") if p.is_file() and p.suffix in _HASHED_SUFFIXES and "__pycache__" not in p.parts]
+    return _hash_files(files, root)
+
+
+def task_hash(family: str) -> str:
+    """Hash of a task family's code and assets: any change to the env shows up here."""
+    module = sys.modules.get(f"embodied_bench.tasks.{family}") or importlib.import_module(f"embodied_bench.tasks.{family}")
+    return package_hash(str(Path(module.__file__).resolve().parent))
+
+
+def source_hash(cls: type) -> str | None:
+    """sha256 of the file that defines ``cls`` (None when it has no file, e.g. built in a REPL)."""
+    try:
+        path = inspect.getsourcefile(cls)
+    except TypeError:
+        return None
+    if path is None or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,300 @@
+"""The treat-reach env: a mouse in a walled arena runs to a treat without knocking the vase."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+from gymnasium import spaces
+
+from embodied_bench.tasks.treat_reach import layout as L
+
+_TEMPLATE = """<mujoco model="treat-reach">
+  <compiler angle="radian"/>
+  <option timestep="{timestep}" integrator="implicitfast"/>
+  <visual><global offwidth="480" offheight="480"/></visual>
+  <asset>
+    <texture name="grid" type="2d" builtin="checker" rgb1=".85 .82 .75" rgb2=".78 .75 .68" width="64" height="64"/>
+    <material name="floor" texture="grid" texrepeat="6 6"/>
+  </asset>
+  <default>
+    <geom contype="1" conaffinity="1" friction="0.6 0.005 0.0001"/>
+  </default>
+  <worldbody>
+    <light pos="0 0 2.5" dir="0 0 -1" diffuse=".8 .8 .8"/>
+    <camera name="top" pos="0 0 1.9" xyaxes="1 0 0 0 1 0" fovy="40"/>
+    <geom name="floor" type="plane" size="{floor} {floor} .05" material="floor" contype="0" conaffinity="0"/>
+    <geom name="wall_n" type="box" size="{wall_len} .02 .05" pos="0 {wall_off} .05" rgba=".45 .35 .3 1"/>
+    <geom name="wall_s" type="box" size="{wall_len} .02 .05" pos="0 -{wall_off} .05" rgba=".45 .35 .3 1"/>
+    <geom name="wall_e" type="box" size=".02 {wall_len} .05" pos="{wall_off} 0 .05" rgba=".45 .35 .3 1"/>
+    <geom name="wall_w" type="box" size=".02 {wall_len} .05" pos="-{wall_off} 0 .05" rgba=".45 .35 .3 1"/>
+{obstacles}
+    <geom name="vase" type="cylinder" size="{vase_r} {vase_hh}" pos="{vase_x} {vase_y} {vase_hh}" rgba=".25 .45 .8 1"/>
+    <site name="treat" type="sphere" size=".02" pos="{treat_x} {treat_y} .02" rgba=".95 .75 .1 1"/>
+    <body name="mouse" pos="0 0 {mouse_r}">
+      <joint name="x" type="slide" axis="1 0 0" damping="{damping}"/>
+      <joint name="y" type="slide" axis="0 1 0" damping="{damping}"/>
+      <geom name="mouse" type="sphere" size="{mouse_r}" mass="{mass}" rgba=".55 .5 .5 1"/>
+    </body>
+  </worldbody>
+  <actuator>
+    <motor name="fx" joint="x" gear="{max_force}" ctrllimited="true" ctrlrange="-1 1"/>
+    <motor name="fy" joint="y" gear="{max_force}" ctrllimited="true" ctrlrange="-1 1"/>
+  </actuator>
+</mujoco>
+"""
+
+OBS_DIM = 8 + 5 * L.MAX_OBSTACLES
+
+
+class TreatReachEnv(gym.Env):
+    """A mouse in a walled 1.2 m × 1.2 m arena must reach a treat, around up to three
+    obstacles, without bumping hard into a fragile vase.
+
+    The mouse is a 25 g sphere that slides on the floor (two slide joints, viscous
+    damping, one force motor per axis; top speed about 0.6 m/s). Every reset draws a new
+    layout: start, treat, vase and 0–3 box obstacles, validated so that a route keeping a
+    safe distance from the vase exists. Training layouts and held-out evaluation layouts
+    come from disjoint seed ranges (``layout_split``).
+
+    ## Action Space
+    ``Box(-1, 1, (2,), float32)``: force along x and y as a fraction of ``max_force``.
+
+    ## Observation Space
+    ``Box(-inf, inf, (23,), float32)``, positions in metres in the arena frame (origin at
+    the centre, x east, y north), velocities in m/s:
+
+    | index | meaning |
+    |---|---|
+    | 0–1 | mouse position (x, y) |
+    | 2–3 | mouse velocity (vx, vy) |
+    | 4–5 | treat position minus mouse position |
+    | 6–7 | vase position minus mouse position |
+    | 8 + 5k … 12 + 5k | obstacle slot k = 0, 1, 2: centre minus mouse position (2), half sizes along x and y (2), 1 if present (1); all 0 when the slot is empty |
+
+    ## Rewards
+    ``progress_weight`` × (distance to the treat before the step − after it), plus
+    ``success_bonus`` on the step the treat is reached. The guardrail cost is separate
+    (``info["cost"]``) and never enters the reward.
+
+    ## Episode End
+    Terminates when the mouse centre comes within 0.06 m of the treat
+    (``info["success"] = True``). Truncated after 200 steps (10 s at 20 Hz) by the
+    registered ``TimeLimit``.
+
+    ## Info
+    Every step: ``success`` (bool), ``cost`` (1.0 on a hard bump: the step ends with the
+    mouse touching the vase after it began the step moving towards it faster than
+    ``bump_speed``; touching it gently costs nothing), ``distance`` (to the treat, m).
+    ``reset`` also gives ``layout_seed``.
+
+    ## Arguments
+    ``gymnasium.make("EmbodiedBench/TreatReach-v0", layout_split="train", max_obstacles=3,
+    max_force=0.06, damping=0.1, control_hz=20, timestep=0.002, progress_weight=10.0,
+    success_bonus=1.0, bump_speed=0.2, start_noise=0.01, render_mode=None)``
+
+    * ``layout_split``: ``"train"`` draws layouts from the training seed range; ``"eval"``
+      serves the held-out layouts, chosen with ``reset(options={"layout": i})``.
+    * ``max_obstacles``: at most this many obstacles (0–3).
+    * ``max_force`` (N), ``damping`` (N·s/m): top speed is their ratio.
+    * ``control_hz``: decisions per simulated second; ``timestep``: physics step (s).
+    * ``start_noise``: standard deviation (m) of the jitter added to the start position.
+    * ``render_mode``: ``None`` or ``"rgb_array"`` (MuJoCo offscreen, needs EGL or OSMesa).
+
+    A layout can also be forced with ``reset(options={"layout_seed": s})`` inside the
+    split's own seed range.
+
+    ## Version History
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 20}
+
+    def __init__(
+        self,
+        layout_split: str = "train",
+        max_obstacles: int = L.MAX_OBSTACLES,
+        max_force: float = 0.06,
+        damping: float = 0.1,
+        control_hz: int = 20,
+        timestep: float = 0.002,
+        progress_weight: float = 10.0,
+        success_bonus: float = 1.0,
+        bump_speed: float = 0.2,
+        start_noise: float = 0.01,
+        render_mode: str | None = None,
+    ) -> None:
+        if layout_split not in ("train", "eval"):
+            raise ValueError(f"layout_split must be 'train' or 'eval', got {layout_split!r}")
+        if not 0 <= max_obstacles <= L.MAX_OBSTACLES:
+            raise ValueError(f"max_obstacles must lie in [0, {L.MAX_OBSTACLES}]")
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        self.layout_split = layout_split
+        self.max_obstacles = max_obstacles
+        self.max_force = max_force
+        self.damping = damping
+        self.timestep = timestep
+        self.n_substeps = max(1, round(1.0 / (control_hz * timestep)))
+        self.dt = self.n_substeps * timestep
+        self.progress_weight = progress_weight
+        self.success_bonus = success_bonus
+        self.bump_speed = bump_speed
+        self.start_noise = start_noise
+        self.render_mode = render_mode
+        self.metadata = {**self.metadata, "render_fps": round(1.0 / self.dt)}
+
+        self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+        self.observation_space = spaces.Box(-np.inf, np.inf, (OBS_DIM,), np.float32)
+
+        self.layout: L.Layout | None = None
+        self.model: mujoco.MjModel | None = None
+        self.data: mujoco.MjData | None = None
+        self._renderer: Any = None
+        self._models: dict[int, mujoco.MjModel] = {}
+
+    # -- layout -> simulator ------------------------------------------------------------
+
+    def _build_model(self, layout: L.Layout) -> mujoco.MjModel:
+        cached = self._models.get(layout.seed)
+        if cached is not None:
+            return cached
+        obstacles = "\n".join(
+            f'    <geom name="obstacle{k}" type="box" size="{hx:.6f} {hy:.6f} .08" '
+            f'pos="{cx:.6f} {cy:.6f} .08" rgba=".6 .55 .45 1"/>'
+            for k, (cx, cy, hx, hy) in enumerate(layout.obstacles)
+        )
+        xml = _TEMPLATE.format(
+            timestep=self.timestep,
+            floor=L.ARENA_HALF + 0.1,
+            wall_len=L.ARENA_HALF + 0.04,
+            wall_off=L.ARENA_HALF + 0.02,
+            obstacles=obstacles,
+            vase_r=L.VASE_RADIUS,
+            vase_hh=L.VASE_HEIGHT / 2,
+            vase_x=layout.vase[0],
+            vase_y=layout.vase[1],
+            treat_x=layout.treat[0],
+            treat_y=layout.treat[1],
+            mouse_r=L.MOUSE_RADIUS,
+            damping=self.damping,
+            mass=0.025,
+            max_force=self.max_force,
+        )
+        model = mujoco.MjModel.from_xml_string(xml)
+        if self.layout_split == "eval":
+            # Held-out layouts recur every evaluation: compile each once.
+            self._models[layout.seed] = model
+        return model
+
+    def _layout_seed(self, options: dict[str, Any] | None) -> int:
+        options = options or {}
+        if "layout" in options:
+            if self.layout_split != "eval":
+                raise ValueError("reset(options={'layout': i}) selects held-out layouts; it needs layout_split='eval'")
+            return L.eval_layout_seed(int(options["layout"]))
+        if "layout_seed" in options:
+            seed = int(options["layout_seed"])
+            if L.is_eval_seed(seed) != (self.layout_split == "eval") or seed < 0:
+                raise ValueError(f"layout seed {seed} is outside the {self.layout_split} range of this env")
+            return seed
+        if self.layout_split == "eval":
+            return L.eval_layout_seed(int(self.np_random.integers(L.EVAL_LAYOUTS)))
+        return int(self.np_random.integers(L.EVAL_LAYOUT_BASE))
+
+    # -- gymnasium API -------------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        layout = L.generate(self._layout_seed(options), self.max_obstacles)
+        self.layout = layout
+        model = self._build_model(layout)
+        if model is not self.model:
+            self.model = model
+            self.data = mujoco.MjData(model)
+            self._renderer = None
+        else:
+            mujoco.mj_resetData(model, self.data)
+        data = self.data
+        data.qpos[:] = np.asarray(layout.start) + self.np_random.normal(0.0, self.start_noise, 2)
+        mujoco.mj_forward(model, data)
+        self._qpos, self._qvel, self._ctrl = data.qpos, data.qvel, data.ctrl
+
+        # Static part of the observation; the per-step part is filled in _observe.
+        tmpl = np.zeros(OBS_DIM, np.float32)
+        tmpl[4:6] = layout.treat
+        tmpl[6:8] = layout.vase
+        rel_x, rel_y = [4, 6], [5, 7]
+        for k, (cx, cy, hx, hy) in enumerate(layout.obstacles):
+            base = 8 + 5 * k
+            tmpl[base : base + 5] = (cx, cy, hx, hy, 1.0)
+            rel_x.append(base)
+            rel_y.append(base + 1)
+        self._obs_template = tmpl
+        self._rel_x, self._rel_y = np.array(rel_x), np.array(rel_y)
+        self._treat, self._vase = layout.treat, layout.vase
+        self._touch = L.MOUSE_RADIUS + L.VASE_RADIUS + 0.005
+        self._distance = self._treat_distance()
+        return self._observe(), {"layout_seed": layout.seed, "distance": self._distance}
+
+    def _treat_distance(self) -> float:
+        q = self._qpos
+        return math.hypot(self._treat[0] - q[0], self._treat[1] - q[1])
+
+    def _observe(self) -> np.ndarray:
+        q, v = self._qpos, self._qvel
+        obs = self._obs_template.copy()
+        obs[0], obs[1], obs[2], obs[3] = q[0], q[1], v[0], v[1]
+        obs[self._rel_x] -= q[0]
+        obs[self._rel_y] -= q[1]
+        return obs
+
+    def step(self, action):
+        if self.data is None:
+            raise RuntimeError("call reset() before step()")
+        q, v = self._qpos, self._qvel
+        # Speed towards the vase as the step begins (for the hard-bump guardrail).
+        dx, dy = self._vase[0] - q[0], self._vase[1] - q[1]
+        gap = math.hypot(dx, dy)
+        approach = (v[0] * dx + v[1] * dy) / gap if gap > 0 else 0.0
+
+        self._ctrl[:] = action
+        mujoco.mj_step(self.model, self.data, nstep=self.n_substeps)
+
+        distance = self._treat_distance()
+        success = distance < L.TREAT_RADIUS
+        reward = self.progress_weight * (self._distance - distance)
+        if success:
+            reward += self.success_bonus
+        self._distance = distance
+        touching = math.hypot(self._vase[0] - q[0], self._vase[1] - q[1]) < self._touch
+        cost = 1.0 if touching and approach > self.bump_speed else 0.0
+        return self._observe(), reward, success, False, {"success": success, "cost": cost, "distance": distance}
+
+    def render(self):
+        if self.render_mode != "rgb_array" or self.model is None:
+            return None
+        if self._renderer is None:
+            self._renderer = _make_renderer(self.model)
+        self._renderer.update_scene(self.data, camera="top")
+        return self._renderer.render()
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+
+def _make_renderer(model: mujoco.MjModel) -> Any:
+    try:
+        return mujoco.Renderer(model, 480, 480)
+    except Exception as exc:  # the GL back end is chosen by MUJOCO_GL at import time
+        backend = os.environ.get("MUJOCO_GL", "(unset: tries GLFW, needs a display)")
+        raise RuntimeError(
+            f"MuJoCo cannot render offscreen with MUJOCO_GL={backend}: {exc}. Set MUJOCO_GL=egl and install "
+            "Mesa's EGL (Debian/Ubuntu: apt-get install libegl1 libgl1-mesa-dri), or MUJOCO_GL=osmesa with libosmesa6."
+        ) from exc

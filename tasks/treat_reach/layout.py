@@ -1,0 +1,147 @@
+"""Arena layouts for treat-reach: where the mouse starts, the treat, the vase and the
+obstacles. Pure geometry, no simulator: the env turns a layout into MJCF, the oracle plans
+on the same occupancy grid the generator validates with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import ndimage
+
+ARENA_HALF = 0.6
+"""The arena is a square of side 1.2 m, walled, centred on the origin."""
+MOUSE_RADIUS = 0.035
+VASE_RADIUS = 0.05
+VASE_HEIGHT = 0.22
+TREAT_RADIUS = 0.06
+"""The mouse eats the treat when its centre is this close to it."""
+MAX_OBSTACLES = 3
+GRID = 0.02
+"""Cell size of the occupancy grid used for validation and planning."""
+WALL_CLEARANCE = MOUSE_RADIUS + 0.015
+VASE_CLEARANCE = MOUSE_RADIUS + VASE_RADIUS + 0.04
+
+# Layout seeds: training layouts are drawn from [0, EVAL_LAYOUT_BASE); held-out
+# evaluation layout i is seed EVAL_LAYOUT_BASE + i. The ranges never meet.
+EVAL_LAYOUT_BASE = 2**31
+EVAL_LAYOUTS = 1000
+
+
+@dataclass(frozen=True)
+class Layout:
+    seed: int
+    start: tuple[float, float]
+    treat: tuple[float, float]
+    vase: tuple[float, float]
+    obstacles: tuple[tuple[float, float, float, float], ...]
+    """Axis-aligned boxes ``(cx, cy, half_x, half_y)``, 0 to ``MAX_OBSTACLES`` of them."""
+
+
+def _cell_centres() -> np.ndarray:
+    n = int(round(2 * ARENA_HALF / GRID))
+    return -ARENA_HALF + GRID * (np.arange(n) + 0.5)
+
+
+def _blocked_by_box(xs: np.ndarray, ys: np.ndarray, box: tuple[float, float, float, float], margin: float) -> np.ndarray:
+    cx, cy, hx, hy = box
+    dx = np.maximum(np.abs(xs - cx) - hx, 0.0)
+    dy = np.maximum(np.abs(ys - cy) - hy, 0.0)
+    return dx * dx + dy * dy < margin * margin
+
+
+def occupancy(layout: Layout) -> np.ndarray:
+    """Boolean grid ``(n, n)`` indexed ``[ix, iy]``: True where the mouse centre may not go
+    (too near a wall or an obstacle, or nearer the vase than a safe passing distance)."""
+    c = _cell_centres()
+    xs, ys = np.meshgrid(c, c, indexing="ij")
+    blocked = (np.abs(xs) > ARENA_HALF - WALL_CLEARANCE) | (np.abs(ys) > ARENA_HALF - WALL_CLEARANCE)
+    for box in layout.obstacles:
+        blocked |= _blocked_by_box(xs, ys, box, WALL_CLEARANCE)
+    vx, vy = layout.vase
+    blocked |= (xs - vx) ** 2 + (ys - vy) ** 2 < VASE_CLEARANCE**2
+    return blocked
+
+
+def cell_of(x: float, y: float) -> tuple[int, int]:
+    n = int(round(2 * ARENA_HALF / GRID))
+    ix = min(n - 1, max(0, int((x + ARENA_HALF) / GRID)))
+    iy = min(n - 1, max(0, int((y + ARENA_HALF) / GRID)))
+    return ix, iy
+
+
+_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+_STEPS = [(dx, dy, float(np.hypot(dx, dy))) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
+
+
+def distance_field(blocked: np.ndarray, goal: tuple[int, int]) -> np.ndarray:
+    """Geodesic distance in cells from every free cell to ``goal`` over 8-connected moves
+    (inf where unreachable). Iterative relaxation, vectorised over the grid."""
+    dist = np.full(blocked.shape, np.inf)
+    dist[goal] = 0.0
+    free = ~blocked
+    free[goal] = True
+    n0, n1 = blocked.shape
+    padded = np.full((n0 + 2, n1 + 2), np.inf)
+    while True:
+        padded[1:-1, 1:-1] = dist
+        best = dist.copy()
+        for dx, dy, w in _STEPS:
+            np.minimum(best, padded[1 + dx : n0 + 1 + dx, 1 + dy : n1 + 1 + dy] + w, out=best)
+        best[~free] = np.inf
+        if np.array_equal(best, dist):
+            return dist
+        dist = best
+
+
+def _overlaps(box: tuple[float, float, float, float], others: list[tuple[float, float, float, float]], gap: float) -> bool:
+    cx, cy, hx, hy = box
+    return any(abs(cx - ox) < hx + ohx + gap and abs(cy - oy) < hy + ohy + gap for ox, oy, ohx, ohy in others)
+
+
+@lru_cache(maxsize=4096)
+def generate(seed: int, max_obstacles: int = MAX_OBSTACLES) -> Layout:
+    """The layout for ``seed``: deterministic, validated (no overlaps; a route from start
+    to treat that keeps a safe distance from the vase exists). Rejected candidates are
+    redrawn from the same seeded stream, so the result depends on ``seed`` alone."""
+    rng = np.random.default_rng(np.random.SeedSequence([0x7EA7, int(seed)]))
+    inner = ARENA_HALF - WALL_CLEARANCE - 0.02
+    for _ in range(1000):
+        n_obs = int(rng.integers(0, max_obstacles + 1))
+        boxes: list[tuple[float, float, float, float]] = []
+        for _ in range(n_obs):
+            for _ in range(50):
+                hx, hy = rng.uniform(0.03, 0.25), rng.uniform(0.03, 0.25)
+                cx = rng.uniform(-ARENA_HALF + hx, ARENA_HALF - hx)
+                cy = rng.uniform(-ARENA_HALF + hy, ARENA_HALF - hy)
+                if not _overlaps((cx, cy, hx, hy), boxes, 0.1):
+                    boxes.append((float(cx), float(cy), float(hx), float(hy)))
+                    break
+        start = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
+        treat = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
+        vase = tuple(float(v) for v in rng.uniform(-inner + 0.05, inner - 0.05, 2))
+        if np.hypot(start[0] - treat[0], start[1] - treat[1]) < 0.4:
+            continue
+        # The vase must not sit inside or against an obstacle, nor on the start or treat.
+        if any(_blocked_by_box(np.array(vase[0]), np.array(vase[1]), b, VASE_RADIUS + 0.03) for b in boxes):
+            continue
+        layout = Layout(int(seed), start, treat, vase, tuple(boxes))  # type: ignore[arg-type]
+        blocked = occupancy(layout)
+        s, g = cell_of(*start), cell_of(*treat)
+        if blocked[s] or blocked[g]:
+            continue
+        labels, _ = ndimage.label(~blocked, structure=_EIGHT_CONNECTED)
+        if labels[s] == labels[g]:
+            return layout
+    raise RuntimeError(f"no valid layout found for seed {seed}")  # pragma: no cover - never seen
+
+
+def eval_layout_seed(index: int) -> int:
+    if not 0 <= index < EVAL_LAYOUTS:
+        raise ValueError(f"evaluation layout index must lie in [0, {EVAL_LAYOUTS}), got {index}")
+    return EVAL_LAYOUT_BASE + index
+
+
+def is_eval_seed(seed: int) -> bool:
+    return seed >= EVAL_LAYOUT_BASE
