@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from embodied_bench.api import PrivilegedView, TaskInfo, Transition
-from embodied_bench.registry import TASKS, load_reference
+from embodied_bench.registry import load_reference
 
 
 class ScriptedOracle:
@@ -14,7 +14,7 @@ class ScriptedOracle:
     privileged = True
 
     def __init__(self, task: TaskInfo, seed: int, privileged: PrivilegedView) -> None:
-        spec = TASKS.get(task.task_id)
+        spec = privileged.spec
         if spec.oracle is None:
             raise ValueError(f"task {task.task_id} has no scripted oracle")
         self.oracle = load_reference(spec.oracle)(task, seed, privileged=privileged)

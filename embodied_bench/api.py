@@ -192,15 +192,17 @@ class Learner(Protocol):
 
 
 class PrivilegedView:
-    """What a privileged agent (``privileged = True`` on its class) may look at: the env it
-    is acting in right now, unwrapped, so it can read the layout or copy the physics.
+    """What a privileged agent (``privileged = True`` on its class) may look at: the task's
+    full protocol (``spec``) and the env it is acting in right now, unwrapped, so it can
+    read the layout or copy the physics.
 
     The harness switches ``env`` between the training env and the evaluation env; read it
     afresh in every ``act`` call rather than keeping a reference."""
 
-    __slots__ = ("_env",)
+    __slots__ = ("_env", "spec")
 
-    def __init__(self) -> None:
+    def __init__(self, spec: TaskSpec) -> None:
+        self.spec = spec
         self._env: gym.Env | None = None
 
     @property

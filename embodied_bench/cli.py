@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
-import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -126,28 +126,20 @@ def _execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tupl
         rate = state["steps"] / max(time.perf_counter() - t0, 1e-9)
         return f"{rate:,.0f} train steps/s, {state['failed']} failed"
 
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        with click.progressbar(length=len(todo), label="runs", item_show_func=show, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=len(todo), label="runs", item_show_func=show, file=sys.stderr) as bar:
 
-            def on_event(event: tuple) -> None:
-                if event[0] == "steps":
-                    state["steps"] += event[2]
-                    bar.update(0, None)
-                elif event[0] == "done":
-                    state["failed"] += event[1].status == "failed"
-                    bar.update(1, None)
+        def on_event(event: tuple) -> None:
+            if event[0] == "steps":
+                state["steps"] += event[2]
+                bar.update(0, None)
+            elif event[0] == "done":
+                state["failed"] += event[1].status == "failed"
+                bar.update(1, None)
 
-            try:
-                return run_jobs(todo, workers, on_event), False
-            except Interrupted as exc:
-                return exc.outcomes, True
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+        try:
+            return run_jobs(todo, workers, on_event), False
+        except Interrupted as exc:
+            return exc.outcomes, True
 
 
 def _summary(outcomes: list, kept: list, planned: int, out: Path, interrupted: bool) -> None:

@@ -1,8 +1,8 @@
-"""Where runs execute on one machine: in this process (one job at a time) or in a local
+"""Where runs execute on one machine: in this process (one run at a time) or in a local
 process pool. Both report the same events and return the same outcomes.
 
-Ctrl-C: the run in progress is recorded ``interrupted`` (in every busy worker), runs not
-yet started are left alone, finished runs are untouched; ``--resume`` picks up from there.
+Ctrl-C or SIGTERM: every run in progress is recorded ``interrupted``, runs not yet started
+are not started, finished runs are untouched; ``--resume`` picks up from there.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import queue as queue_mod
 import signal
 from typing import Any, Callable
 
+from embodied_bench.harness import interrupt
 from embodied_bench.harness.runner import Job, Outcome, run_one
+from embodied_bench.registry import resolve_agent
 from embodied_bench.results.records import read_run_json, run_dir, write_run_json
 
-Event = tuple
-OnEvent = Callable[[Event], None]
+OnEvent = Callable[[tuple], None]
 
 
 class Interrupted(Exception):
-    """Raised after a Ctrl-C once every interrupted run has been recorded."""
+    """Raised once every interrupted run has been recorded; carries the outcomes so far."""
 
     def __init__(self, outcomes: list[Outcome]) -> None:
         super().__init__("interrupted")
@@ -30,20 +31,27 @@ class Interrupted(Exception):
 
 
 def run_jobs(jobs: list[Job], workers: int, on_event: OnEvent) -> list[Outcome]:
-    """Run every job; ``on_event`` gets ``("steps", key, n)`` and ``("done", outcome)``."""
-    if workers <= 1 or len(jobs) <= 1:
-        return _run_inline(jobs, on_event)
-    return _run_pool(jobs, min(workers, len(jobs)), on_event)
+    """Run every job; ``on_event`` gets ``("steps", key, n)`` and ``("done", outcome)``.
+    Raises ``Interrupted`` after a Ctrl-C or SIGTERM."""
+    previous = interrupt.install()
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            return _run_inline(jobs, on_event)
+        return _run_pool(jobs, min(workers, len(jobs)), on_event)
+    finally:
+        interrupt.restore(previous)
 
 
 def _run_inline(jobs: list[Job], on_event: OnEvent) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for job in jobs:
+        if interrupt.requested():
+            raise Interrupted(outcomes)
         outcome = run_one(job, progress=on_event)
         outcomes.append(outcome)
         on_event(("done", outcome))
-        if outcome.status == "interrupted":
-            raise Interrupted(outcomes)
+    if interrupt.requested():
+        raise Interrupted(outcomes)
     return outcomes
 
 
@@ -55,18 +63,19 @@ _events: Any = None
 def _init_worker(events: Any) -> None:
     global _events
     _events = events
-    # Idle workers ignore Ctrl-C; a busy one turns it into an "interrupted" record.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupt.install()
 
 
-def _worker_run(job: Job) -> Outcome:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        _events.put(("start", os.getpid(), job))
-        return run_one(job, progress=_events.put)
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_run(job: Job) -> Outcome | None:
+    """Run one job in a worker; None when a Ctrl-C came before it started."""
+    if interrupt.requested():
+        return None
+    _events.put(("start", os.getpid(), _ident(job)))
+    return run_one(job, progress=_events.put)
+
+
+def _ident(job: Job) -> tuple:
+    return (job.agent, job.spec.id, job.seed)
 
 
 def _context() -> Any:
@@ -80,10 +89,11 @@ def _run_pool(jobs: list[Job], workers: int, on_event: OnEvent) -> list[Outcome]
     ctx = _context()
     events = ctx.Queue()
     outcomes: dict[cf.Future, Outcome] = {}
-    running: dict[Job, int] = {}
+    running: dict[tuple, int] = {}  # (agent, task, seed) -> worker pid
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events,))
     futures = {pool.submit(_worker_run, job): job for job in jobs}
     pending = set(futures)
+    forwarded = False
 
     def drain(timeout: float) -> None:
         try:
@@ -100,59 +110,47 @@ def _run_pool(jobs: list[Job], workers: int, on_event: OnEvent) -> list[Outcome]
             except queue_mod.Empty:
                 return
 
-    def collect(done: set[cf.Future]) -> None:
-        for fut in done:
-            job = futures[fut]
-            running.pop(job, None)
-            outcome = _outcome_of(fut, job)
-            outcomes[fut] = outcome
-            on_event(("done", outcome))
-
     try:
         while pending:
             drain(0.2)
+            if interrupt.requested() and not forwarded:
+                forwarded = True
+                for fut in pending:
+                    fut.cancel()
+                # Workers in the terminal's process group got the signal already; one sent to
+                # this process alone is passed on. A duplicate only sets the flag again.
+                for pid in running.values():
+                    try:
+                        os.kill(pid, signal.SIGINT)
+                    except ProcessLookupError:
+                        pass
             done = {f for f in pending if f.done()}
             pending -= done
-            collect(done)
+            for fut in done:
+                job = futures[fut]
+                running.pop(_ident(job), None)
+                outcome = None if fut.cancelled() else _outcome_of(fut, job)
+                if outcome is not None:
+                    outcomes[fut] = outcome
+                    on_event(("done", outcome))
         drain(0.0)
-    except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            for fut in pending:
-                fut.cancel()
-            for pid in list(running.values()):
-                # Workers got the terminal's Ctrl-C too; a SIGINT sent to this process alone
-                # is passed on, and a duplicate is harmless (the worker ignores it by then).
-                try:
-                    os.kill(pid, signal.SIGINT)
-                except ProcessLookupError:
-                    pass
-            for fut in list(pending):
-                if fut.cancelled():
-                    pending.discard(fut)
-            if pending:
-                cf.wait(pending, timeout=120)
-            drain(0.0)
-            collect({f for f in pending if f.done()})
-            pool.shutdown(wait=True, cancel_futures=True)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        raise Interrupted([outcomes[f] for f in futures if f in outcomes]) from None
-    pool.shutdown(wait=True)
-    return [outcomes[f] for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    ordered = [outcomes[f] for f in futures if f in outcomes]
+    if interrupt.requested():
+        raise Interrupted(ordered)
+    return ordered
 
 
-def _outcome_of(fut: cf.Future, job: Job) -> Outcome:
+def _outcome_of(fut: cf.Future, job: Job) -> Outcome | None:
     try:
         return fut.result()
-    except BaseException as exc:  # the worker process died (killed, out of memory, crashed)
-        from embodied_bench.registry import resolve_agent
-
+    except Exception as exc:  # the worker process died (killed, out of memory, crashed)
         name = resolve_agent(job.agent)[0]
-        folder = run_dir(job.out, job.task_id, name, job.seed)
+        folder = run_dir(job.out, job.spec.id, name, job.seed)
         error = f"the worker process running this job died: {type(exc).__name__}: {exc}"
         record = read_run_json(folder)
         if record is not None and record.get("status") == "running":
             record.update(status="failed", error=error)
             write_run_json(folder, record)
-        return Outcome(f"{job.task_id}/{name}/seed-{job.seed}", "failed", str(folder), 0, error)
+        return Outcome(f"{job.spec.id}/{name}/seed-{job.seed}", "failed", str(folder), 0, error)

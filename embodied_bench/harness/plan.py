@@ -41,7 +41,7 @@ def plan_jobs(
         for ref in agent_refs:
             cls = resolve_agent(ref)[1]
             for seed in seeds:
-                job = Job(agent=ref, task_id=spec.id, seed=seed, out=str(out), budget_scale=budget_scale)
+                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale)
                 folder = run_dir(out, spec.id, agent_names[ref], seed)
                 record = read_run_json(folder)
                 if record is None:

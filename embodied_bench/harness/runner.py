@@ -15,6 +15,7 @@ can see in one place what an agent is given and when it is evaluated:
 from __future__ import annotations
 
 import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import gymnasium as gym
 import numpy as np
 
 from embodied_bench.api import PrivilegedView, TaskInfo, TaskSpec, Transition, contract_of, is_privileged
+from embodied_bench.harness import interrupt
 from embodied_bench.harness.ledger import ActionChecker, AgentError, BudgetExceeded, BudgetLedger, LedgerEnv
 from embodied_bench.results import provenance
 from embodied_bench.results.provenance import sha256_text
@@ -42,16 +44,13 @@ class Job:
 
     agent: str
     """How the agent was named: registered name, ``module:Class`` or ``file.py:Class``."""
-    task_id: str
+    spec: TaskSpec
+    """The protocol to run, budget scale already applied (a worker needs no registry
+    lookup for the task)."""
     seed: int
     out: str
     budget_scale: float = 1.0
-
-    @property
-    def key(self) -> str:
-        from embodied_bench.registry import resolve_agent
-
-        return f"{self.task_id}/{resolve_agent(self.agent)[0]}/seed-{self.seed}"
+    """The scale that produced ``spec.budget`` (recorded for provenance)."""
 
 
 @dataclass
@@ -228,9 +227,9 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
 def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] | None = None) -> Outcome:
     """Run ``job`` to the end and write its record. Never raises for a failing agent: the
     run is recorded ``failed`` with its traceback. Ctrl-C records it ``interrupted``."""
-    from embodied_bench.registry import TASKS, resolve_agent
+    from embodied_bench.registry import resolve_agent
 
-    spec = TASKS.get(job.task_id).scaled(job.budget_scale)
+    spec = job.spec
     agent_name, cls = resolve_agent(job.agent)
     folder = run_dir(Path(job.out), spec.id, agent_name, job.seed)
     key = f"{spec.id}/{agent_name}/seed-{job.seed}"
@@ -278,26 +277,28 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     run: _Run | None = None
     envs: tuple[gym.Env, ...] = ()
     status, error, stopped = "complete", None, False
+    previous_handler: Any = None
     try:
-        train_env, eval_env = envs = make_envs(spec)
-        info = task_info(spec, train_env)
-        view = PrivilegedView() if privileged else None
-        agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
-        contract = contract_of(agent)
-        record["agent"]["contract"] = contract
-        act = agent.act
-        run = _Run(spec, folder, record, act, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
-        if view is not None:
-            view._switch(train_env)
-        run.checkpoint(0)
-        if contract == "learner":
-            stopped = _learner_loop(run, agent, train_env, env_seed)
-        else:
-            _agent_loop(run, agent, train_env, env_seed)
+        with interrupt.armed():
+            train_env, eval_env = envs = make_envs(spec)
+            info = task_info(spec, train_env)
+            view = PrivilegedView(spec) if privileged else None
+            agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
+            contract = contract_of(agent)
+            record["agent"]["contract"] = contract
+            run = _Run(spec, folder, record, agent.act, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
+            if view is not None:
+                view._switch(train_env)
+            run.checkpoint(0)
+            if contract == "learner":
+                stopped = _learner_loop(run, agent, train_env, env_seed)
+            else:
+                _agent_loop(run, agent, train_env, env_seed)
     except KeyboardInterrupt:
-        # A second Ctrl-C must not cut the record short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        status, error = "interrupted", "interrupted by the user (Ctrl-C or SIGTERM); rerun with --resume to redo it"
+        if not interrupt.installed() and threading.current_thread() is threading.main_thread():
+            # Called as a library without the guard: a second Ctrl-C must not cut the record short.
+            previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM); rerun with --resume to redo it"
     except AgentError as exc:
         status, error = "failed", str(exc)
     except Exception as exc:
@@ -309,7 +310,11 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
                 env.close()
             except Exception:  # closing must never hide the run's own outcome
                 pass
-    return _finish(record, folder, run, status, error, stopped, key)
+    try:
+        return _finish(record, folder, run, status, error, stopped, key)
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
 
 
 def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str, error: str | None, stopped: bool, key: str) -> Outcome:

@@ -49,6 +49,21 @@ _TEMPLATE = """<mujoco model="treat-reach">
 """
 
 OBS_DIM = 8 + 5 * L.MAX_OBSTACLES
+MAX_OBS_SPEED = 2.0
+"""Velocities in the observation are clipped to this (m/s); the mouse tops out near 0.6."""
+
+
+def _obs_bounds() -> tuple[np.ndarray, np.ndarray]:
+    a, span = L.ARENA_HALF, 2 * L.ARENA_HALF
+    high = [a, a, MAX_OBS_SPEED, MAX_OBS_SPEED, span, span, span, span]
+    low = [-v for v in high]
+    for _ in range(L.MAX_OBSTACLES):
+        high += [span, span, a, a, 1.0]
+        low += [-span, -span, 0.0, 0.0, 0.0]
+    return np.array(low, np.float32), np.array(high, np.float32)
+
+
+_OBS_LOW, _OBS_HIGH = _obs_bounds()
 
 
 class TreatReachEnv(gym.Env):
@@ -65,8 +80,9 @@ class TreatReachEnv(gym.Env):
     ``Box(-1, 1, (2,), float32)``: force along x and y as a fraction of ``max_force``.
 
     ## Observation Space
-    ``Box(-inf, inf, (23,), float32)``, positions in metres in the arena frame (origin at
-    the centre, x east, y north), velocities in m/s:
+    ``Box(low, high, (23,), float32)``, positions in metres in the arena frame (origin at
+    the centre, x east, y north), velocities in m/s (clipped to ±2; the mouse tops out
+    near 0.6). Bounds: ±0.6 for positions, ±1.2 for differences, [0, 0.6] for half sizes:
 
     | index | meaning |
     |---|---|
@@ -149,7 +165,7 @@ class TreatReachEnv(gym.Env):
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.dt)}
 
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
-        self.observation_space = spaces.Box(-np.inf, np.inf, (OBS_DIM,), np.float32)
+        self.observation_space = spaces.Box(_OBS_LOW, _OBS_HIGH, dtype=np.float32)
 
         self.layout: L.Layout | None = None
         self.model: mujoco.MjModel | None = None
@@ -248,7 +264,9 @@ class TreatReachEnv(gym.Env):
     def _observe(self) -> np.ndarray:
         q, v = self._qpos, self._qvel
         obs = self._obs_template.copy()
-        obs[0], obs[1], obs[2], obs[3] = q[0], q[1], v[0], v[1]
+        vmax = MAX_OBS_SPEED
+        obs[0], obs[1] = q[0], q[1]
+        obs[2], obs[3] = max(-vmax, min(vmax, v[0])), max(-vmax, min(vmax, v[1]))
         obs[self._rel_x] -= q[0]
         obs[self._rel_y] -= q[1]
         return obs

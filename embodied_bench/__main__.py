@@ -1,0 +1,3 @@
+from embodied_bench.cli import main
+
+main()

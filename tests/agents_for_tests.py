@@ -1,0 +1,99 @@
+"""Agents used by the tests, loaded by file path (``tests/agents_for_tests.py:Class``) so
+worker processes can load them too."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from embodied_bench.api import TaskInfo, Transition
+from embodied_bench.tasks.treat_reach.oracle import TreatReachOracle
+
+
+class CountingAgent:
+    """Random actions; counts observe calls and remembers whether evaluation ever observed."""
+
+    def __init__(self, task: TaskInfo, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.observed = 0
+
+    def act(self, observation, explore):
+        return self.rng.uniform(-1, 1, 2).astype(np.float32)
+
+    def observe(self, transition: Transition) -> None:
+        self.observed += 1
+
+
+class OutOfBoundsAgent(CountingAgent):
+    def act(self, observation, explore):
+        return np.array([3.0, 0.0], np.float32)
+
+
+class NaNAgent(CountingAgent):
+    def act(self, observation, explore):
+        return np.array([np.nan, 0.0], np.float32)
+
+
+class CrashingAgent(CountingAgent):
+    def observe(self, transition: Transition) -> None:
+        raise ZeroDivisionError("the agent divided by zero on purpose")
+
+
+class GreedyLearner:
+    """A learner that ignores its budget: it keeps stepping until the ledger stops it."""
+
+    def __init__(self, task: TaskInfo, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.steps = 0
+
+    def learn(self, env, budget: int) -> None:
+        env.reset()
+        while True:
+            _, _, terminated, truncated, _ = env.step(self.rng.uniform(-1, 1, 2).astype(np.float32))
+            self.steps += 1
+            if terminated or truncated:
+                env.reset()
+
+    def act(self, observation, explore=False):
+        return np.zeros(2, np.float32)
+
+
+class LazyLearner(GreedyLearner):
+    """Stops after a tenth of its budget."""
+
+    def learn(self, env, budget: int) -> None:
+        env.reset()
+        for _ in range(budget // 10):
+            _, _, terminated, truncated, _ = env.step(np.zeros(2, np.float32))
+            if terminated or truncated:
+                env.reset()
+
+
+class LayoutSpy:
+    """Privileged: records which layout it acts in, in training and in evaluation."""
+
+    privileged = True
+    seen: list[tuple[bool, int]] = []
+
+    def __init__(self, task: TaskInfo, seed: int, privileged) -> None:
+        self.view = privileged
+        self.log: list[tuple[bool, int]] = []
+
+    def act(self, observation, explore):
+        self.log.append((explore, self.view.env.layout.seed))
+        LayoutSpy.seen = self.log
+        return np.zeros(2, np.float32)
+
+    def observe(self, transition: Transition) -> None:
+        pass
+
+
+class SlowAgent(TreatReachOracle):
+    """The treat-reach oracle, slowed to 2 ms a step while training (evaluation stays
+    fast), so a test can interrupt it mid-run."""
+
+    def act(self, observation, explore):
+        if explore:
+            time.sleep(0.002)
+        return super().act(observation, explore)

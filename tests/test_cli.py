@@ -1,0 +1,140 @@
+"""The command line: through click's runner, and as a real subprocess (interrupt, resume)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import agent_ref
+from embodied_bench.cli import main
+
+SMALL = ["--budget-scale", "0.002"]  # treat-reach: 200 steps, a checkpoint every 20
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_listings():
+    tasks = invoke("tasks")
+    assert tasks.exit_code == 0 and "treat-reach" in tasks.output and "EmbodiedBench/TreatReach-v0" in tasks.output
+    agents = invoke("agents")
+    assert agents.exit_code == 0
+    rows = {line.split()[0]: line.split() for line in agents.output.splitlines()[2:]}
+    assert rows["random"][1:3] == ["agent", "no"] and rows["scripted"][1:3] == ["agent", "yes"]
+    suites = invoke("suites")
+    assert suites.exit_code == 0 and "ett-warmup-v0" in suites.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--agent", "random", "--task", "treat-rech"], "unknown task 'treat-rech'; did you mean treat-reach?"),
+        (["--agent", "randm", "--task", "treat-reach"], "unknown agent 'randm'; did you mean random?"),
+        (["--agent", "random", "--suite", "ett-core"], "unknown suite 'ett-core'; did you mean ett-warmup-v0?"),
+        (["--agent", "missing_file.py:Agent", "--task", "treat-reach"], "agent file missing_file.py does not exist"),
+        (["--agent", f"{Path(__file__).parent / 'agents_for_tests.py'}:NoSuchAgent", "--task", "treat-reach"], "has no attribute 'NoSuchAgent'"),
+        (["--agent", "json:JSONDecoder", "--task", "treat-reach"], "neither an Agent"),
+        (["--agent", "random"], "name at least one --task or --suite"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    result = CliRunner().invoke(main, ["run", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_failed_runs_do_not_stop_the_others_and_exit_1(tmp_path):
+    result = CliRunner().invoke(
+        main, ["run", "--agent", agent_ref("NaNAgent"), "--agent", "scripted", "--task", "treat-reach", "--seeds", "2", *SMALL, "--out", str(tmp_path), "--jobs", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "runs: 2 complete, 2 failed" in result.output
+    assert "failed treat-reach/NaNAgent/seed-0: checkpoint 0, evaluation episode 0: the agent returned NaN" in result.output
+    for seed in (0, 1):
+        assert json.loads((tmp_path / f"treat-reach/scripted/seed-{seed}/run.json").read_text())["status"] == "complete"
+        assert json.loads((tmp_path / f"treat-reach/NaNAgent/seed-{seed}/run.json").read_text())["status"] == "failed"
+
+
+def test_existing_results_are_never_overwritten(tmp_path):
+    args = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "1", *SMALL, "--out", str(tmp_path), "--jobs", "1"]
+    assert invoke(*args).exit_code == 0
+    record = tmp_path / "treat-reach/scripted/seed-0/run.json"
+    before = record.read_bytes()
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2 and "pass --resume" in again.output
+    resumed = invoke(*args, "--resume")
+    assert resumed.exit_code == 0 and "0 runs to do, 1 complete runs kept" in resumed.output
+    other_budget = CliRunner().invoke(main, [*args[:-4], "--budget-scale", "0.003", "--out", str(tmp_path), "--resume"])
+    assert other_budget.exit_code == 2 and "budget 200" in other_budget.output
+    assert record.read_bytes() == before
+
+
+def _curves(root: Path) -> dict[str, pd.DataFrame]:
+    return {str(p.relative_to(root)): pd.read_csv(p).drop(columns=["wall_seconds"]) for p in sorted(root.rglob("curve.csv"))}
+
+
+def test_process_pool_gives_the_same_records_as_one_process(tmp_path):
+    base = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "4", "--budget-scale", "0.002"]
+    assert invoke(*base, "--out", str(tmp_path / "one"), "--jobs", "1").exit_code == 0
+    assert invoke(*base, "--out", str(tmp_path / "two"), "--jobs", "2").exit_code == 0
+    one, two = _curves(tmp_path / "one"), _curves(tmp_path / "two")
+    assert list(one) == list(two) and len(one) == 4
+    for key in one:
+        pd.testing.assert_frame_equal(one[key], two[key])
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "embodied_bench", *args]
+
+
+def test_real_subprocess_run(tmp_path):
+    result = subprocess.run(_cli("run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "2", *SMALL, "--out", str(tmp_path), "--jobs", "2"), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"records in {tmp_path}/" in result.stdout
+    assert sorted(p.parent.name for p in tmp_path.rglob("run.json")) == ["seed-0", "seed-1"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupt_then_resume_loses_nothing(tmp_path, jobs):
+    args = ["run", "--agent", agent_ref("SlowAgent"), "--task", "treat-reach", "--seeds", "4", "--budget-scale", "0.003", "--out", str(tmp_path), "--jobs", jobs]
+    proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = tmp_path / "treat-reach/SlowAgent/seed-0/run.json"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        record = json.loads(first.read_text()) if first.exists() else {}
+        if record.get("status") == "complete":
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("seed-0 never completed")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    statuses = {p.parent.name: json.loads(p.read_text())["status"] for p in tmp_path.rglob("run.json")}
+    assert statuses["seed-0"] == "complete"
+    assert "interrupted" in statuses.values(), statuses
+    assert "running" not in statuses.values(), statuses
+    complete = {k for k, v in statuses.items() if v == "complete"}
+    kept = {k: (tmp_path / "treat-reach/SlowAgent" / k / "curve.csv").read_bytes() for k in complete}
+
+    resumed = subprocess.run(_cli(*args, "--resume"), capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{4 - len(complete)} runs to do, {len(complete)} complete runs kept" in resumed.stderr
+    final = {p.parent.name: json.loads(p.read_text())["status"] for p in tmp_path.rglob("run.json")}
+    assert final == {f"seed-{k}": "complete" for k in range(4)}
+    for k, data in kept.items():
+        assert (tmp_path / "treat-reach/SlowAgent" / k / "curve.csv").read_bytes() == data
+    assert not list(tmp_path.rglob("*.tmp"))
