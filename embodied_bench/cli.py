@@ -113,6 +113,7 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
     workers = jobs or os.cpu_count() or 1
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {min(workers, max(1, len(todo)))} at a time", err=True)
     outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)
+    _final_scores([*todo, *kept], names)
     _summary(outcomes, kept, len(todo), out, interrupted)
 
 
@@ -140,6 +141,23 @@ def _execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tupl
             return run_jobs(todo, workers, on_event), False
         except Interrupted as exc:
             return exc.outcomes, True
+
+
+def _final_scores(jobs: list, names: dict[str, str]) -> None:
+    """Final evaluation success of every complete run planned here, per task and agent: a
+    first look only (n seeds, min and max); `report` gives intervals."""
+    from embodied_bench.results import load_runs, run_dir
+
+    folders = [run_dir(Path(j.out), j.spec.id, names[j.agent], j.seed) for j in jobs]
+    frames = load_runs([f for f in folders if (f / "run.json").exists()])
+    if frames.empty:
+        return
+    final = frames.sort_values("checkpoint").groupby(["task", "agent", "seed"]).tail(1)
+    rows = []
+    for (task, agent), group in final.groupby(["task", "agent"], sort=True):
+        s = group["eval_success"]
+        rows.append([task, agent, len(s), f"{s.mean():.3f}", f"{s.min():.3f}", f"{s.max():.3f}", f"{group['train_cost'].mean():.1f}"])
+    click.echo(_table(["task", "agent", "seeds", "final success (mean)", "min", "max", "training cost (mean)"], rows))
 
 
 def _summary(outcomes: list, kept: list, planned: int, out: Path, interrupted: bool) -> None:

@@ -240,18 +240,19 @@ class TreatReachEnv(gym.Env):
         mujoco.mj_forward(model, data)
         self._qpos, self._qvel, self._ctrl = data.qpos, data.qvel, data.ctrl
 
-        # Static part of the observation; the per-step part is filled in _observe.
+        # Static part of the observation, and the matrix that subtracts the mouse position
+        # from every relative entry (and writes it into entries 0-1): one product per step.
         tmpl = np.zeros(OBS_DIM, np.float32)
         tmpl[4:6] = layout.treat
         tmpl[6:8] = layout.vase
-        rel_x, rel_y = [4, 6], [5, 7]
+        to_rel = np.zeros((OBS_DIM, 2))
+        to_rel[0, 0] = to_rel[1, 1] = -1.0
+        to_rel[[4, 6], 0] = to_rel[[5, 7], 1] = 1.0
         for k, (cx, cy, hx, hy) in enumerate(layout.obstacles):
             base = 8 + 5 * k
             tmpl[base : base + 5] = (cx, cy, hx, hy, 1.0)
-            rel_x.append(base)
-            rel_y.append(base + 1)
-        self._obs_template = tmpl
-        self._rel_x, self._rel_y = np.array(rel_x), np.array(rel_y)
+            to_rel[base, 0] = to_rel[base + 1, 1] = 1.0
+        self._obs_template, self._to_rel = tmpl, to_rel
         self._treat, self._vase = layout.treat, layout.vase
         self._touch = L.MOUSE_RADIUS + L.VASE_RADIUS + 0.005
         self._distance = self._treat_distance()
@@ -262,13 +263,10 @@ class TreatReachEnv(gym.Env):
         return math.hypot(self._treat[0] - q[0], self._treat[1] - q[1])
 
     def _observe(self) -> np.ndarray:
-        q, v = self._qpos, self._qvel
-        obs = self._obs_template.copy()
+        v = self._qvel
+        obs = np.subtract(self._obs_template, self._to_rel @ self._qpos, dtype=np.float32)
         vmax = MAX_OBS_SPEED
-        obs[0], obs[1] = q[0], q[1]
         obs[2], obs[3] = max(-vmax, min(vmax, v[0])), max(-vmax, min(vmax, v[1]))
-        obs[self._rel_x] -= q[0]
-        obs[self._rel_y] -= q[1]
         return obs
 
     def step(self, action):
