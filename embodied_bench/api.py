@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
@@ -39,8 +40,8 @@ class Reference:
 
     random_score: float
     """Evaluation success rate of the uniform random agent at the full budget."""
-    oracle_score: float
-    """Evaluation success rate of the privileged scripted oracle."""
+    oracle_score: float | None
+    """Evaluation success rate of the privileged scripted oracle (None: the task has none)."""
     animal_budget: int
     """Budget (in the task's unit) an animal or a person needs to learn the skill."""
     animal_source: str
@@ -92,14 +93,16 @@ class TaskSpec:
             raise ValueError(f"task {self.id}: threshold must lie in [0, 1]")
 
     def scaled(self, scale: float) -> "TaskSpec":
-        """The same protocol with budget and evaluation interval multiplied by ``scale``,
-        so a scaled run has the same number of checkpoints (used for CI and smoke runs)."""
+        """The same protocol with the evaluation interval multiplied by ``scale`` (rounded,
+        at least 1) and the budget set to the same number of intervals, so a scaled run has
+        exactly the checkpoints of a full one (used for CI and smoke runs)."""
         if scale == 1.0:
             return self
-        if not scale > 0:
-            raise ValueError(f"budget scale must be positive, got {scale}")
-        budget = max(1, round(self.budget * scale))
-        eval_every = max(1, min(budget, round(self.eval_every * scale)))
+        if not (math.isfinite(scale) and scale > 0):
+            raise ValueError(f"budget scale must be a positive finite number, got {scale}")
+        eval_every = max(1, round(self.eval_every * scale))
+        full, rest = divmod(self.budget, self.eval_every)
+        budget = full * eval_every + (max(1, min(eval_every - 1, round(rest * scale))) if rest else 0)
         return dataclasses.replace(self, budget=budget, eval_every=eval_every)
 
     def checkpoints(self) -> list[int]:

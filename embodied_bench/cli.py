@@ -7,6 +7,7 @@ input, always one line naming what is wrong; 130 interrupted (finished runs are 
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import sys
 import time
@@ -77,7 +78,7 @@ def _resolve_agent_arg(ref: str) -> str:
         raise InputError(f"--agent {ref}: {exc}") from None
     except TypeError as exc:
         raise InputError(f"--agent {ref}: {exc}") from None
-    except Exception as exc:  # the user's module raised while importing
+    except (Exception, SystemExit) as exc:  # the user's module raised (or exited) while importing
         raise InputError(f"--agent {ref}: importing it raised {type(exc).__name__}: {exc}") from None
     return name
 
@@ -90,7 +91,7 @@ def _resolve_agent_arg(ref: str) -> str:
 @click.option("--first-seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seeds are FIRST-SEED .. FIRST-SEED+SEEDS-1.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the run records.")
 @click.option("--budget-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="Multiply each task's budget and evaluation interval (same number of checkpoints).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel in a local process pool [default: number of cores].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel in a local process pool [default: the cores this process may use].")
 @click.option("--resume", is_flag=True, help="Keep complete runs found in --out and redo only the others.")
 def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, jobs: int | None, resume: bool) -> None:
     """Run agents on tasks for their budgets over several seeds; write one record per run
@@ -100,6 +101,8 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
 
     if not tasks and not suites:
         raise InputError("name at least one --task or --suite (see `embodied-bench tasks` and `embodied-bench suites`)")
+    if not math.isfinite(budget_scale):
+        raise InputError(f"--budget-scale must be a finite positive number, got {budget_scale}")
     names = {ref: _resolve_agent_arg(ref) for ref in agents}
     try:
         specs = resolve_tasks(tasks, suites)
@@ -110,11 +113,19 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
     except PlanError as exc:
         raise InputError(str(exc)) from None
 
-    workers = jobs or os.cpu_count() or 1
+    workers = jobs or _usable_cores()
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {min(workers, max(1, len(todo)))} at a time", err=True)
     outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)
     _final_scores([*todo, *kept], names)
     _summary(outcomes, kept, len(todo), out, interrupted)
+
+
+def _usable_cores() -> int:
+    # The cores this process may run on (Slurm, cgroups and taskset limit them), not the machine's.
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple[list, bool]:

@@ -34,16 +34,29 @@ def load_reference(ref: str) -> Any:
             raise RegistryError(f"agent file {module_part} does not exist (given as {ref!r})")
         module = _load_file_module(path.resolve())
     else:
-        try:
-            module = importlib.import_module(module_part)
-        except ModuleNotFoundError as exc:
-            raise RegistryError(f"cannot import module {module_part!r} (given as {ref!r}): {exc}") from None
+        module = _import_module(module_part, ref)
     try:
         return getattr(module, attr)
     except AttributeError:
         names = [n for n, v in vars(module).items() if inspect.isclass(v) and not n.startswith("_")]
         hint = _nearest(attr, names)
         raise RegistryError(f"{module_part} has no attribute {attr!r}{hint}") from None
+
+
+def _import_module(name: str, ref: str) -> Any:
+    """Import ``name``; a module in the current folder is found too, as ``python -m``
+    would find it (console scripts do not put the current folder on ``sys.path``)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        cwd = str(Path.cwd())
+        if exc.name != name.split(".")[0] or cwd in sys.path:
+            raise RegistryError(f"cannot import module {name!r} (given as {ref!r}): {exc}") from None
+    sys.path.append(cwd)
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise RegistryError(f"cannot import module {name!r} (given as {ref!r}): {exc}") from None
 
 
 def _load_file_module(path: Path) -> Any:

@@ -97,3 +97,37 @@ class SlowAgent(TreatReachOracle):
         if explore:
             time.sleep(0.002)
         return super().act(observation, explore)
+
+
+class BypassLearner(GreedyLearner):
+    """Digs the simulator out from under the ledger env and steps it directly."""
+
+    def learn(self, env, budget: int) -> None:
+        inner = env._LedgerEnv__env
+        inner.reset()
+        for _ in range(budget + 50):
+            _, _, terminated, truncated, _ = inner.step(np.zeros(2, np.float32))
+            if terminated or truncated:
+                inner.reset()
+
+
+class ImpatientLearner(GreedyLearner):
+    """Abandons every episode after 5 steps (episode budgets count abandoned episodes)."""
+
+    def learn(self, env, budget: int) -> None:
+        while True:
+            env.reset()
+            for _ in range(5):
+                env.step(np.zeros(2, np.float32))
+
+
+class CtrlCAgent(CountingAgent):
+    """Acts as if the user pressed Ctrl-C during training."""
+
+    def observe(self, transition: Transition) -> None:
+        raise KeyboardInterrupt
+
+
+class NoneAgent(CountingAgent):
+    def act(self, observation, explore):
+        return None

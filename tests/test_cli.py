@@ -55,6 +55,40 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("scale", ["nan", "inf"])
+def test_non_finite_budget_scale_is_bad_input(tmp_path, scale):
+    result = CliRunner().invoke(main, ["run", "--agent", "random", "--task", "treat-reach", "--budget-scale", scale, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--budget-scale" in result.output and "Traceback" not in result.output
+
+
+def test_out_that_is_a_file_is_bad_input(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = CliRunner().invoke(main, ["run", "--agent", "random", "--task", "treat-reach", "--out", str(afile / "sub")])
+    assert result.exit_code == 2 and "is a file, not a folder" in result.output
+
+
+@pytest.mark.parametrize("content", [b"[]", b"\xff\xfe not utf-8", b"{ broken"])
+def test_unreadable_records_are_refused_then_redone_with_resume(tmp_path, content):
+    folder = tmp_path / "treat-reach/scripted/seed-0"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_bytes(content)
+    args = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "1", *SMALL, "--out", str(tmp_path), "--jobs", "1"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2 and "no readable record" in refused.output
+    redone = CliRunner().invoke(main, [*args, "--resume"])
+    assert redone.exit_code == 0, redone.output
+    assert json.loads((folder / "run.json").read_text())["status"] == "complete"
+
+
+def test_module_agents_are_found_in_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "my_module_agent.py").write_text((Path(__file__).parent / "agents_for_tests.py").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", str(tmp_path))])
+    result = CliRunner().invoke(main, ["run", "--agent", "my_module_agent:NaNAgent", "--task", "treat-reach", "--seeds", "1", *SMALL, "--out", "runs", "--jobs", "1"])
+    assert result.exit_code == 1 and "the agent returned NaN" in result.output
+
+
 def test_failed_runs_do_not_stop_the_others_and_exit_1(tmp_path):
     result = CliRunner().invoke(
         main, ["run", "--agent", agent_ref("NaNAgent"), "--agent", "scripted", "--task", "treat-reach", "--seeds", "2", *SMALL, "--out", str(tmp_path), "--jobs", "1"]

@@ -191,3 +191,70 @@ def test_action_checker():
     assert discrete(2, "x") == 2
     with pytest.raises(AgentError):
         discrete(3, "x")
+
+
+def test_stepping_the_env_behind_the_ledger_fails_the_run(mini_spec, tmp_path):
+    outcome, record = _run(mini_spec, agent_ref("BypassLearner"), tmp_path)
+    assert record["status"] == "failed"
+    assert "behind the ledger's back" in record["error"]
+
+
+def test_learner_env_does_not_hand_out_the_simulator(mini_spec):
+    from embodied_bench.harness.ledger import BudgetLedger, LedgerEnv
+    from embodied_bench.harness.runner import make_envs
+
+    train, _ = make_envs(mini_spec)
+    ledger_env = LedgerEnv(train, BudgetLedger(mini_spec), ActionChecker(train.action_space), lambda point: None)
+    assert ledger_env.unwrapped is ledger_env
+    assert not hasattr(ledger_env, "env") and not hasattr(ledger_env, "model")
+
+
+def test_abandoned_episodes_count_against_an_episode_budget(mini_spec, tmp_path):
+    spec = dataclasses.replace(mini_spec, budget=6, budget_unit="episodes", eval_every=2)
+    outcome, record = _run(spec, agent_ref("ImpatientLearner"), tmp_path)
+    assert outcome.status == "complete", outcome.error
+    assert record["ledger"]["episodes_started"] == record["ledger"]["episodes_done"] == 6
+    assert record["ledger"]["env_steps"] == 30
+    curve = pd.read_csv(f"{outcome.folder}/curve.csv")
+    assert curve["train_episodes"].tolist() == [0, 2, 4, 6]
+
+
+def test_a_library_caller_sees_ctrl_c_after_the_record_is_written(mini_spec, tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run_one(Job(agent=agent_ref("CtrlCAgent"), spec=mini_spec, seed=0, out=str(tmp_path)))
+    record = json.loads(next(tmp_path.rglob("run.json")).read_text())
+    assert record["status"] == "interrupted"
+
+
+def test_none_action_is_named(mini_spec, tmp_path):
+    outcome, record = _run(mini_spec, agent_ref("NoneAgent"), tmp_path)
+    assert record["status"] == "failed" and "returned None" in record["error"]
+
+
+def test_records_are_readable_by_others(mini_spec, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    os.umask(old)
+    outcome, _ = _run(mini_spec, "random", tmp_path)
+    for name in ("run.json", "curve.csv"):
+        mode = stat.S_IMODE(os.stat(f"{outcome.folder}/{name}").st_mode)
+        assert mode == 0o666 & ~old, oct(mode)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5, 0.1, 0.003, 0.00025, 0.00015, 2.5e-05, 3.0])
+def test_budget_scale_keeps_the_checkpoints(scale):
+    from embodied_bench.registry import TASKS
+
+    for name in TASKS.names():
+        spec = TASKS.get(name)
+        scaled = spec.scaled(scale)
+        assert len(scaled.checkpoints()) == len(spec.checkpoints()), (name, scale, scaled.budget, scaled.eval_every)
+        assert scaled.budget % scaled.eval_every == spec.budget % spec.eval_every == 0
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_budget_scales_are_refused(mini_spec, scale):
+    with pytest.raises(ValueError):
+        mini_spec.scaled(scale)

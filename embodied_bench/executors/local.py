@@ -148,9 +148,10 @@ def _outcome_of(fut: cf.Future, job: Job) -> Outcome | None:
     except Exception as exc:  # the worker process died (killed, out of memory, crashed)
         name = resolve_agent(job.agent)[0]
         folder = run_dir(job.out, job.spec.id, name, job.seed)
-        error = f"the worker process running this job died: {type(exc).__name__}: {exc}"
         record = read_run_json(folder)
-        if record is not None and record.get("status") == "running":
-            record.update(status="failed", error=error)
-            write_run_json(folder, record)
+        if record is None or record.get("status") != "running":
+            return None  # the pool broke before this job started: it is simply not done
+        error = f"the worker process running this job died: {type(exc).__name__}: {exc}"
+        record.update(status="failed", error=error)
+        write_run_json(folder, record)
         return Outcome(f"{job.spec.id}/{name}/seed-{job.seed}", "failed", str(folder), 0, error)

@@ -84,22 +84,24 @@ class ActionChecker:
                 a = np.asarray(action, dtype=self._dtype)
             except (TypeError, ValueError):
                 raise AgentError(f"{where}: the agent returned {action!r}, not an array for {self.space}") from None
-            # NaN propagates through min/max and fails every comparison, so it is caught too.
-            if a.shape == self._shape:
-                if self._small is not None:
-                    lo, hi = self._small
-                    for value in a.ravel().tolist():
-                        if not lo <= value <= hi:  # False for NaN as well
-                            break
-                    else:
-                        return a
-                elif self._uniform is not None:
-                    if self._uniform[0] <= a.min() and a.max() <= self._uniform[1]:
-                        return a
-                elif (a >= self._low).all() and (a <= self._high).all():
+            if a.shape != self._shape:
+                what = "None" if action is None else f"an action of shape {a.shape}"
+                raise AgentError(f"{where}: the agent returned {what}, but the action space is {self.space}")
+            # NaN fails every comparison below, so it is caught too.
+            if self._small is not None:
+                lo, hi = self._small
+                for value in a.ravel().tolist():
+                    if not lo <= value <= hi:
+                        break
+                else:
                     return a
+            elif self._uniform is not None:
+                if self._uniform[0] <= a.min() and a.max() <= self._uniform[1]:
+                    return a
+            elif (a >= self._low).all() and (a <= self._high).all():
+                return a
             problem = "NaN" if np.isnan(a).any() else "an action outside the action space"
-            raise AgentError(f"{where}: the agent returned {problem} {self.space}: {_short(action)}")
+            raise AgentError(f"{where}: the agent returned {problem} ({self.space}): {_short(action)}")
         if self.space.contains(action):
             return action
         raise AgentError(f"{where}: the agent returned an action outside the action space {self.space}: {_short(action)}")
@@ -118,26 +120,50 @@ def _is_array_like(value: Any) -> bool:
         return False
 
 
-class LedgerEnv(gym.Wrapper):
+class StepCounter:
+    """Counts every ``step`` call on an env's base object, whichever wrapper or reference it
+    comes through, so the harness can tell whether an agent stepped the env behind the
+    ledger's back (the instance attribute shadows the class's ``step``)."""
+
+    def __init__(self, env: gym.Env) -> None:
+        self.count = 0
+        base = env.unwrapped
+        original = base.step
+
+        def counted(action: Any):
+            self.count += 1
+            return original(action)
+
+        base.step = counted  # type: ignore[method-assign]
+
+
+class LedgerEnv(gym.Env):
     """The env a Learner trains on: counts interactions in the ledger, refuses any past the
     budget (``BudgetExceeded``), checks actions, and runs the evaluation when a checkpoint
-    is crossed (``on_checkpoint(point)``), before returning the step."""
+    is crossed (``on_checkpoint(point)``), before returning the step. It is not a
+    ``gym.Wrapper``: ``unwrapped`` is the ledger env itself, so the simulator behind it is
+    not handed out (full isolation is a separate process: ``--isolate``)."""
 
     def __init__(self, env: gym.Env, ledger: BudgetLedger, checker: ActionChecker, on_checkpoint: Callable[[int], None]) -> None:
-        super().__init__(env)
+        self.__env = env
         self.ledger = ledger
         self.checker = checker
         self.on_checkpoint = on_checkpoint
         self._in_episode = False
+        self.observation_space = env.observation_space
+        self.action_space = env.action_space
+        self.spec = env.spec
+        self.metadata = env.metadata
+        self.render_mode = env.render_mode
 
-    def reset(self, **kwargs: Any):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         ledger = self.ledger
-        if not ledger.can_reset():
-            raise BudgetExceeded(f"the budget of {ledger.budget} episodes is used up; no further episode may start")
         if self._in_episode and ledger.unit == "episodes":
             # An abandoned episode still counts as practice.
             self._finish_episode()
-        obs, info = self.env.reset(**kwargs)
+        if not ledger.can_reset():
+            raise BudgetExceeded(f"the budget of {ledger.budget} episodes is used up; no further episode may start")
+        obs, info = self.__env.reset(seed=seed, options=options)
         ledger.episodes_started += 1
         self._in_episode = True
         return obs, info
@@ -149,7 +175,7 @@ class LedgerEnv(gym.Wrapper):
         if not ledger.can_step():
             raise BudgetExceeded(f"the budget of {ledger.budget} env steps is used up; step refused")
         action = self.checker(action, f"training step {ledger.env_steps}")
-        obs, reward, terminated, truncated, info = self.env.step(action)
+        obs, reward, terminated, truncated, info = self.__env.step(action)
         ledger.env_steps += 1
         ledger.train_cost += info["cost"]
         if terminated or truncated:
@@ -157,6 +183,9 @@ class LedgerEnv(gym.Wrapper):
         elif ledger.unit == "steps" and ledger.env_steps == ledger.next_checkpoint:
             self.on_checkpoint(ledger.pop_checkpoint())
         return obs, reward, terminated, truncated, info
+
+    def render(self):
+        return self.__env.render()
 
     def _finish_episode(self) -> None:
         ledger = self.ledger

@@ -31,6 +31,11 @@ def plan_jobs(
     resume: bool,
 ) -> tuple[list[Job], list[Job]]:
     """``(to_run, kept)``; raises PlanError on a conflict."""
+    for parent in (Path(out), *Path(out).parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise PlanError(f"--out {out}: {parent} is a file, not a folder")
+            break
     if len(set(agent_names.values())) != len(agent_names):
         raise PlanError("two --agent values share a name and would write to the same folders; run them with separate --out folders")
     todo: list[Job] = []
@@ -43,10 +48,13 @@ def plan_jobs(
             for seed in seeds:
                 job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale)
                 folder = run_dir(out, spec.id, agent_names[ref], seed)
+                if folder.exists() and not folder.is_dir():
+                    raise PlanError(f"{folder} is a file, not a folder; choose another --out")
                 record = read_run_json(folder)
                 if record is None:
-                    if (folder / "curve.csv").exists() and not resume:
-                        raise PlanError(f"{folder} holds a curve without a record; pass --resume to redo it, or choose another --out")
+                    leftovers = [n for n in ("run.json", "curve.csv") if (folder / n).exists()]
+                    if leftovers and not resume:
+                        raise PlanError(f"{folder} holds {' and '.join(leftovers)} but no readable record; pass --resume to redo that run, or choose another --out")
                     todo.append(job)
                     continue
                 if not resume:

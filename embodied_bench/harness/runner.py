@@ -28,7 +28,7 @@ import numpy as np
 
 from embodied_bench.api import PrivilegedView, TaskInfo, TaskSpec, Transition, contract_of, is_privileged
 from embodied_bench.harness import interrupt
-from embodied_bench.harness.ledger import ActionChecker, AgentError, BudgetExceeded, BudgetLedger, LedgerEnv
+from embodied_bench.harness.ledger import ActionChecker, AgentError, BudgetExceeded, BudgetLedger, LedgerEnv, StepCounter
 from embodied_bench.results import provenance
 from embodied_bench.results.provenance import sha256_text
 from embodied_bench.results.records import SCHEMA_VERSION, read_run_json, run_dir, write_curve, write_run_json
@@ -133,6 +133,7 @@ class _Run:
     rows: list[dict[str, Any]] = field(default_factory=list)
     t0: float = field(default_factory=time.perf_counter)
     eval_seconds: float = 0.0
+    eval_steps: int = 0
     _reported_steps: int = 0
 
     def checkpoint(self, point: int) -> None:
@@ -140,6 +141,7 @@ class _Run:
         if self.view is not None:
             self.view._switch(self.eval_env)
         scores = evaluate(self.act, self.eval_env, self.spec, self.checker, f"checkpoint {point}")
+        self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
         if self.view is not None:
             self.view._switch(self.train_env)
         self.eval_seconds += time.perf_counter() - t
@@ -281,6 +283,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     try:
         with interrupt.armed():
             train_env, eval_env = envs = make_envs(spec)
+            counters = (StepCounter(train_env), StepCounter(eval_env))
             info = task_info(spec, train_env)
             view = PrivilegedView(spec) if privileged else None
             agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
@@ -294,6 +297,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
                 stopped = _learner_loop(run, agent, train_env, env_seed)
             else:
                 _agent_loop(run, agent, train_env, env_seed)
+            _check_counts(run, *counters)
     except KeyboardInterrupt:
         if not interrupt.installed() and threading.current_thread() is threading.main_thread():
             # Called as a library without the guard: a second Ctrl-C must not cut the record short.
@@ -311,10 +315,25 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             except Exception:  # closing must never hide the run's own outcome
                 pass
     try:
-        return _finish(record, folder, run, status, error, stopped, key)
+        outcome = _finish(record, folder, run, status, error, stopped, key)
     finally:
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
+    if status == "interrupted" and not interrupt.installed():
+        # A library caller looping over runs must stop too; the record is written.
+        raise KeyboardInterrupt
+    return outcome
+
+
+def _check_counts(run: _Run, train: StepCounter, evaluation: StepCounter) -> None:
+    """Every env step must have gone through the ledger or the evaluation."""
+    if train.count != run.ledger.env_steps:
+        raise AgentError(
+            f"the training env was stepped {train.count} times but the budget ledger saw {run.ledger.env_steps}: "
+            "the agent stepped the env behind the ledger's back"
+        )
+    if evaluation.count != run.eval_steps:
+        raise AgentError(f"the evaluation env was stepped {evaluation.count} times, the evaluation itself took {run.eval_steps} steps")
 
 
 def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str, error: str | None, stopped: bool, key: str) -> Outcome:

@@ -32,7 +32,11 @@ def git_revision() -> str | None:
     """The git commit of the embodied-bench checkout in use (``+dirty`` with local
     changes), or None for an installed wheel."""
     here = Path(__file__).resolve().parent
+    source_root = here.parent.parent  # the checkout holding embodied_bench/ (for an editable install)
     try:
+        top = subprocess.run(["git", "-C", str(here), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != source_root:
+            return None  # an installed copy inside some other repository
         rev = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
         if rev.returncode != 0:
             return None

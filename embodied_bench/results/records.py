@@ -5,6 +5,7 @@ file in the same folder, flushed, then renamed over the target."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -39,11 +40,20 @@ def run_dir(out: Path, task_id: str, agent_name: str, seed: int) -> Path:
     return Path(out) / task_id / agent_name / f"seed-{seed}"
 
 
+@functools.cache
+def _file_mode() -> int:
+    # mkstemp creates 0600 files; records should be as readable as any file the user makes.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
@@ -83,8 +93,10 @@ def write_run_json(folder: Path, record: dict[str, Any]) -> None:
 
 
 def read_run_json(folder: Path) -> dict[str, Any] | None:
-    """The record in ``folder``, or None when there is none or it cannot be read."""
+    """The record in ``folder``, or None when there is none or it cannot be read as one
+    (not JSON, not UTF-8, not an object)."""
     try:
-        return json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        record = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
         return None
+    return record if isinstance(record, dict) else None
