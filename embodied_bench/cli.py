@@ -18,7 +18,14 @@ import click
 
 import embodied_bench
 from embodied_bench.api import contract_of, is_privileged
-from embodied_bench.registry import AGENTS, SUITES, TASKS, RegistryError, resolve_agent, resolve_tasks
+from embodied_bench.registry import (
+    AGENTS,
+    SUITES,
+    TASKS,
+    RegistryError,
+    resolve_agent,
+    resolve_tasks,
+)
 
 
 class InputError(click.ClickException):

@@ -1,8 +1,9 @@
 """The suite's tasks, one package per family. Importing this package registers every task
 with gymnasium and with ``embodied_bench.registry.TASKS``, and defines the suites."""
 
-from embodied_bench.registry import register_suite
 from embodied_bench.tasks import cat_climb, treat_reach  # noqa: F401  (register their tasks)
+
+from embodied_bench.registry import register_suite
 
 # Suites are frozen: a suite's task list never changes; a new list is a new name.
 register_suite("ett-warmup-v0", ("treat-reach",))

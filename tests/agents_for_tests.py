@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from embodied_bench.tasks.treat_reach.oracle import TreatReachOracle
 
 from embodied_bench.api import TaskInfo, Transition
-from embodied_bench.tasks.treat_reach.oracle import TreatReachOracle
 
 
 class CountingAgent:

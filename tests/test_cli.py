@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import agent_ref
+
 from embodied_bench.cli import main
 
 SMALL = ["--budget-scale", "0.002"]  # treat-reach: 200 steps, a checkpoint every 20

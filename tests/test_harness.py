@@ -9,13 +9,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import agent_ref
+from embodied_bench.tasks.treat_reach import layout as L
+
 from embodied_bench.harness.ledger import ActionChecker, AgentError
 from embodied_bench.harness.runner import Job, run_one, split_seed
 from embodied_bench.registry import load_reference
 from embodied_bench.results import load_runs
-from embodied_bench.tasks.treat_reach import layout as L
 
 
 def _run(spec, agent, tmp_path, seed=0, out=None):

@@ -6,8 +6,8 @@ import json
 import re
 
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from embodied_bench.cli import main
 
 

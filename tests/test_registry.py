@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from embodied_bench.registry import AGENTS, SUITES, TASKS, Registry, RegistryError, load_reference, resolve_agent, resolve_tasks
+from embodied_bench.registry import (
+    AGENTS,
+    SUITES,
+    TASKS,
+    Registry,
+    RegistryError,
+    load_reference,
+    resolve_agent,
+    resolve_tasks,
+)
 
 
 def test_name_collision_is_an_error():

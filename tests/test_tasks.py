@@ -10,11 +10,11 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+from embodied_bench.tasks.treat_reach import layout as L
 from gymnasium.utils.env_checker import check_env
 
 from embodied_bench.api import PrivilegedView
 from embodied_bench.registry import TASKS, load_reference
-from embodied_bench.tasks.treat_reach import layout as L
 
 SPECS = [TASKS.get(n) for n in TASKS.names()]
 IDS = [s.id for s in SPECS]

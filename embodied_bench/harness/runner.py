@@ -26,12 +26,32 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 
-from embodied_bench.api import PrivilegedView, TaskInfo, TaskSpec, Transition, contract_of, is_privileged
+from embodied_bench.api import (
+    PrivilegedView,
+    TaskInfo,
+    TaskSpec,
+    Transition,
+    contract_of,
+    is_privileged,
+)
 from embodied_bench.harness import interrupt
-from embodied_bench.harness.ledger import ActionChecker, AgentError, BudgetExceeded, BudgetLedger, LedgerEnv, StepCounter
+from embodied_bench.harness.ledger import (
+    ActionChecker,
+    AgentError,
+    BudgetExceeded,
+    BudgetLedger,
+    LedgerEnv,
+    StepCounter,
+)
 from embodied_bench.results import provenance
 from embodied_bench.results.provenance import sha256_text
-from embodied_bench.results.records import SCHEMA_VERSION, read_run_json, run_dir, write_curve, write_run_json
+from embodied_bench.results.records import (
+    SCHEMA_VERSION,
+    read_run_json,
+    run_dir,
+    write_curve,
+    write_run_json,
+)
 
 Progress = Callable[[tuple], None]
 """Receives ``("steps", key, n)`` as training steps are taken (at checkpoints) and

@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import gymnasium as gym
-import mujoco
 import numpy as np
-from gymnasium import spaces
-
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb import rooms as R
+from gymnasium import spaces
+
+from embodied_bench.mujoco_gl import mujoco, renderer
 
 SURFACE_FEATURES = 7
 CAT_FEATURES = 16
@@ -41,7 +40,10 @@ def _cat_bounds() -> tuple[list[float], list[float]]:
 class _CatClimbBase(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 25}
 
-    def __init__(self, layout_split: str, render_mode: str | None, progress_weight: float, success_bonus: float) -> None:
+    def __init__(self, layout_split: str, render_mode: str | None, progress_weight: float, success_bonus: float, camera: str) -> None:
+        if camera not in ("room", "follow"):
+            raise ValueError(f"camera must be 'room' or 'follow', got {camera!r}")
+        self.camera = camera
         if layout_split not in ("train", "eval"):
             raise ValueError(f"layout_split must be 'train' or 'eval', got {layout_split!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
@@ -85,6 +87,7 @@ class _CatClimbBase(gym.Env):
         self.layout = room
         self.sim = P.CatSim(room, model)
         self.sim.settle(0.3)
+        self._prepare_room_obs()
         self._distance = self._treat_distance()
         return {"layout_seed": room.seed, "route_jumps": room.jumps}
 
@@ -96,46 +99,66 @@ class _CatClimbBase(gym.Env):
 
     # -- observation --------------------------------------------------------------------------
 
-    def _cat_obs(self) -> list[float]:
+    def _cat_obs(self) -> np.ndarray:
         sim = self.sim
         yaw = sim.yaw()
         c, s = math.cos(yaw), math.sin(yaw)
         v = sim.data.qvel
         up = sim.up()
         vx, vy = c * v[0] + s * v[1], -s * v[0] + c * v[1]
-        return [
-            float(sim.pos[2]),
-            float(up[0]), float(up[1]), float(up[2]),
-            c, s,
-            _clip(vx, 10.0), _clip(vy, 10.0), _clip(float(v[2]), 10.0),
-            _clip(float(v[3]), 30.0), _clip(float(v[4]), 30.0), _clip(float(v[5]), 30.0),
-            *(float(p) for p in sim.paws()),
-        ]
+        paws = sim.paws()
+        return np.array(
+            [
+                sim.data.qpos[2], up[0], up[1], up[2], c, s,
+                _clip(vx, 10.0), _clip(vy, 10.0), _clip(v[2], 10.0),
+                _clip(v[3], 30.0), _clip(v[4], 30.0), _clip(v[5], 30.0),
+                paws[0], paws[1], paws[2], paws[3],
+            ],
+            np.float32,
+        )
 
-    def _room_obs(self) -> list[float]:
+    def _prepare_room_obs(self) -> None:
+        """Per room: the static entries of the room observation, and where the per-step
+        egocentric positions go (one small matrix product per step)."""
+        room = self.layout
+        static = np.zeros(ROOM_FEATURES, np.float32)
+        xy_idx, z_idx, pts, heights = [[0, 1]], [2], [room.treat], [room.pieces[room.treat_piece].height]
+        if room.vase is not None:
+            static[6:8] = (1.0, 1.0)
+            xy_idx.append([3, 4])
+            z_idx.append(5)
+            pts.append(room.vase)
+            heights.append(0.0)
+        for k, p in enumerate(room.pieces):
+            base = 8 + SURFACE_FEATURES * k
+            static[base + 3 : base + 7] = (p.hx, p.hy, float(k == room.treat_piece), 1.0)
+            xy_idx.append([base, base + 1])
+            z_idx.append(base + 2)
+            pts.append((p.cx, p.cy))
+            heights.append(p.height)
+        self._room_static = static
+        self._xy_idx = np.array(xy_idx)
+        self._z_idx = np.array(z_idx)
+        self._pts = np.array(pts, dtype=np.float64)
+        self._heights = np.array(heights, dtype=np.float64)
+
+    def _room_obs(self) -> np.ndarray:
         """Egocentric: positions relative to the torso, rotated into the cat's heading."""
-        sim, room = self.sim, self.layout
-        x, y, z = (float(a) for a in sim.pos)
+        sim = self.sim
+        q = sim.data.qpos
         yaw = sim.yaw()
         c, s = math.cos(yaw), math.sin(yaw)
-
-        def ego(px: float, py: float) -> tuple[float, float]:
-            dx, dy = px - x, py - y
-            return c * dx + s * dy, -s * dx + c * dy
-
-        tp = room.pieces[room.treat_piece]
-        out = [*ego(*room.treat), tp.height - z]
-        if room.vase is not None:
-            vq = sim.data.qpos[sim.vase_adr : sim.vase_adr + 3]
-            out += [*ego(float(vq[0]), float(vq[1])), float(vq[2]) - z, float(sim.vase_upright()), 1.0]
-        else:
-            out += [0.0, 0.0, 0.0, 0.0, 0.0]
-        for k in range(R.MAX_SURFACES):
-            if k < len(room.pieces):
-                p = room.pieces[k]
-                out += [*ego(p.cx, p.cy), p.height - z, p.hx, p.hy, float(k == room.treat_piece), 1.0]
-            else:
-                out += [0.0] * SURFACE_FEATURES
+        if sim.vase_adr is not None:
+            v = sim.vase_adr
+            self._pts[1] = q[v : v + 2]
+            self._heights[1] = q[v + 2]
+        rel = self._pts - q[0:2]
+        ego = rel @ np.array([[c, -s], [s, c]])
+        out = self._room_static.copy()
+        out[self._xy_idx] = ego
+        out[self._z_idx] = self._heights - q[2]
+        if sim.vase_adr is not None:
+            out[6] = float(sim.vase_upright())
         return out
 
     # -- rendering ------------------------------------------------------------------------------
@@ -144,8 +167,8 @@ class _CatClimbBase(gym.Env):
         if self.render_mode != "rgb_array" or self.sim is None:
             return None
         if self._renderer is None:
-            self._renderer = make_renderer(self.sim.model)
-        self._renderer.update_scene(self.sim.data, camera="room")
+            self._renderer = renderer(self.sim.model, 480, 640)
+        self._renderer.update_scene(self.sim.data, camera=self.camera)
         return self._renderer.render()
 
     def close(self) -> None:
@@ -156,17 +179,6 @@ class _CatClimbBase(gym.Env):
 
 def _clip(v: float, limit: float) -> float:
     return limit if v > limit else -limit if v < -limit else v
-
-
-def make_renderer(model: mujoco.MjModel) -> Any:
-    try:
-        return mujoco.Renderer(model, 480, 640)
-    except Exception as exc:  # the GL back end is chosen by MUJOCO_GL when mujoco is imported
-        backend = os.environ.get("MUJOCO_GL", "(unset: tries GLFW, which needs a display)")
-        raise RuntimeError(
-            f"MuJoCo cannot render offscreen with MUJOCO_GL={backend}: {exc}. Set MUJOCO_GL=egl and install "
-            "Mesa's EGL (Debian/Ubuntu: apt-get install libegl1 libgl1-mesa-dri), or MUJOCO_GL=osmesa with libosmesa6."
-        ) from exc
 
 
 class CatClimbSkillEnv(_CatClimbBase):
@@ -215,7 +227,9 @@ class CatClimbSkillEnv(_CatClimbBase):
     ## Arguments
     ``layout_split`` ("train": rooms from training seeds; "eval": held-out rooms chosen with
     ``reset(options={"layout": i})``), ``progress_weight=1.0``, ``success_bonus=1.0``,
-    ``max_jump_time=4.0`` (s), ``render_mode`` (None or "rgb_array").
+    ``max_jump_time=4.0`` (s), ``render_mode`` (None or "rgb_array": MuJoCo's offscreen
+    renderer, 640 × 480), ``camera`` ("room": the whole room from above the near wall;
+    "follow": tracks the cat).
 
     ## Version History
     * v0: initial release.
@@ -228,8 +242,9 @@ class CatClimbSkillEnv(_CatClimbBase):
         success_bonus: float = 1.0,
         max_jump_time: float = 4.0,
         render_mode: str | None = None,
+        camera: str = "room",
     ) -> None:
-        super().__init__(layout_split, render_mode, progress_weight, success_bonus)
+        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera)
         self.max_jump_time = max_jump_time
         self.action_space = spaces.Box(-1.0, 1.0, (3,), np.float32)
         cl, ch = _cat_bounds()
@@ -245,7 +260,7 @@ class CatClimbSkillEnv(_CatClimbBase):
 
     def _obs(self) -> np.ndarray:
         left = max(0, P.MAX_DECISIONS - self._decisions) / P.MAX_DECISIONS
-        return np.array(self._cat_obs() + self._room_obs() + [left], np.float32)
+        return np.concatenate([self._cat_obs(), self._room_obs(), np.array([left], np.float32)])
 
     @staticmethod
     def to_jump(action: np.ndarray, yaw: float) -> tuple[float, float, float]:
@@ -305,7 +320,8 @@ class CatClimbMotorEnv(_CatClimbBase):
     ``success``, ``cost`` (as the skill env), and on reset ``layout_seed``, ``route_jumps``.
 
     ## Arguments
-    ``layout_split``, ``progress_weight=1.0``, ``success_bonus=1.0``, ``render_mode``.
+    ``layout_split``, ``progress_weight=1.0``, ``success_bonus=1.0``, ``render_mode``,
+    ``camera`` (as the skill env).
 
     ## A solver would need
     No scripted oracle exists at this level. A solver needs a gait and a leap controller
@@ -320,14 +336,22 @@ class CatClimbMotorEnv(_CatClimbBase):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
     SUBSTEPS = 10  # 50 Hz at the 2 ms physics step
 
-    def __init__(self, layout_split: str = "train", progress_weight: float = 1.0, success_bonus: float = 1.0, render_mode: str | None = None) -> None:
-        super().__init__(layout_split, render_mode, progress_weight, success_bonus)
+    def __init__(
+        self,
+        layout_split: str = "train",
+        progress_weight: float = 1.0,
+        success_bonus: float = 1.0,
+        render_mode: str | None = None,
+        camera: str = "room",
+    ) -> None:
+        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera)
         self.action_space = spaces.Box(-1.0, 1.0, (9,), np.float32)
         cl, ch = _cat_bounds()
         rl, rh = _room_bounds()
         jl = [-1.8] * 9 + [-60.0] * 9
         jh = [1.8] * 9 + [60.0] * 9
         self.observation_space = spaces.Box(np.array(cl + rl + jl, np.float32), np.array(ch + rh + jh, np.float32), dtype=np.float32)
+        self._joint_low, self._joint_high = np.array(jl), np.array(jh)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -340,9 +364,9 @@ class CatClimbMotorEnv(_CatClimbBase):
 
     def _obs(self) -> np.ndarray:
         sim = self.sim
-        q = np.clip(sim.data.qpos[sim.joint_qpos], -1.8, 1.8)
-        dq = np.clip(sim.data.qvel[sim.joint_qvel], -60.0, 60.0)
-        return np.concatenate([np.array(self._cat_obs() + self._room_obs(), np.float32), q.astype(np.float32), dq.astype(np.float32)])
+        joints = np.concatenate([sim.data.qpos[sim.joint_qpos], sim.data.qvel[sim.joint_qvel]])
+        np.clip(joints, self._joint_low, self._joint_high, out=joints)
+        return np.concatenate([self._cat_obs(), self._room_obs(), joints.astype(np.float32)])
 
     def step(self, action):
         sim = self.sim

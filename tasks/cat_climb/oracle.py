@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from embodied_bench.api import PrivilegedView, TaskInfo, Transition
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb.env import CatClimbSkillEnv
+
+from embodied_bench.api import PrivilegedView, TaskInfo, Transition
 
 
 class CatClimbOracle:

@@ -9,10 +9,10 @@ from collections import deque
 from functools import lru_cache
 from pathlib import Path
 
-import mujoco
 import numpy as np
-
 from embodied_bench.tasks.cat_climb import rooms as R
+
+from embodied_bench.mujoco_gl import mujoco
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CAT_XML = (ASSETS / "cat.xml").read_bytes()
@@ -30,23 +30,22 @@ VASE_TILT = math.cos(math.radians(45.0))
 _ROOM = """<mujoco model="cat-climb">
   <compiler angle="radian"/>
   <option timestep="{timestep}" integrator="implicitfast"/>
-  <visual><global offwidth="640" offheight="480"/><quality shadowsize="2048"/></visual>
+  <visual><global offwidth="640" offheight="480"/><quality shadowsize="2048"/><headlight ambient=".35 .35 .35"/></visual>
   <include file="cat.xml"/>
   <asset>
     <texture name="floor" type="2d" builtin="checker" rgb1=".72 .62 .5" rgb2=".66 .56 .45" width="64" height="64"/>
     <material name="floor" texture="floor" texrepeat="8 8"/>
-    <material name="wood" rgba=".55 .38 .24 1"/>
-    <material name="wall" rgba=".86 .86 .82 1"/>
   </asset>
   <worldbody>
-    <light pos="0 0 3.6" dir="0 0 -1" diffuse=".7 .7 .7" castshadow="true"/>
-    <light pos="2 -2 3" dir="-.5 .5 -1" diffuse=".3 .3 .3" castshadow="false"/>
-    <camera name="room" pos="{cam_x} {cam_y} 3.4" xyaxes="{cam_xyaxes}" fovy="60"/>
+    <light pos="0 -1 3.6" dir="0 .2 -1" diffuse=".75 .75 .72" castshadow="true"/>
+    <light pos="2 -3 3" dir="-.4 .6 -.7" diffuse=".35 .35 .35" castshadow="false"/>
+    <camera name="room" pos="0 -3.4 3.0" xyaxes="1 0 0 0 .58 .81" fovy="52"/>
     <geom name="floor" type="plane" size="{floor} {floor} .05" material="floor" contype="1" conaffinity="2" friction="1 .02 .002"/>
-    <geom name="wall_n" type="box" size="{wall} .05 1.3" pos="0 {wall_off} 1.3" material="wall" contype="1" conaffinity="2" rgba=".86 .86 .82 .25"/>
-    <geom name="wall_s" type="box" size="{wall} .05 1.3" pos="0 -{wall_off} 1.3" material="wall" contype="1" conaffinity="2" rgba=".86 .86 .82 .25"/>
-    <geom name="wall_e" type="box" size=".05 {wall} 1.3" pos="{wall_off} 0 1.3" material="wall" contype="1" conaffinity="2" rgba=".86 .86 .82 .25"/>
-    <geom name="wall_w" type="box" size=".05 {wall} 1.3" pos="-{wall_off} 0 1.3" material="wall" contype="1" conaffinity="2" rgba=".86 .86 .82 .25"/>
+    <!-- Walls collide everywhere; only the far one is drawn, so the camera sees in. -->
+    <geom name="wall_n" type="box" size="{wall} .05 1.3" pos="0 {wall_off} 1.3" contype="1" conaffinity="2" rgba=".88 .86 .8 1"/>
+    <geom name="wall_s" type="box" size="{wall} .05 1.3" pos="0 -{wall_off} 1.3" contype="1" conaffinity="2" rgba="0 0 0 0"/>
+    <geom name="wall_e" type="box" size=".05 {wall} 1.3" pos="{wall_off} 0 1.3" contype="1" conaffinity="2" rgba="0 0 0 0"/>
+    <geom name="wall_w" type="box" size=".05 {wall} 1.3" pos="-{wall_off} 0 1.3" contype="1" conaffinity="2" rgba="0 0 0 0"/>
 {furniture}
     <site name="treat" type="sphere" size=".035" pos="{treat_x} {treat_y} {treat_z}" rgba=".95 .2 .25 1"/>
 {vase}

@@ -237,12 +237,13 @@ def _place(rng: np.random.Generator, kind_index: int, placed: list[Piece]) -> Pi
         # Tall, shallow pieces stand against a wall half the time, as in real rooms.
         if name in ("bookshelf", "dresser", "counter") and rng.random() < 0.5:
             side = int(rng.integers(4))
-            along = float(rng.uniform(-ROOM_HALF + 0.6, ROOM_HALF - 0.6))
+            long_half, short_half = max(sx, sy), min(sx, sy)
+            along = float(rng.uniform(-ROOM_HALF + long_half, ROOM_HALF - long_half))
             if side < 2:
-                sx, sy = max(sx, sy), min(sx, sy)
+                sx, sy = long_half, short_half
                 cx, cy = along, (ROOM_HALF - sy) * (1 if side == 0 else -1)
             else:
-                sx, sy = min(sx, sy), max(sx, sy)
+                sx, sy = short_half, long_half
                 cx, cy = (ROOM_HALF - sx) * (1 if side == 2 else -1), along
         else:
             cx = float(rng.uniform(-ROOM_HALF + sx + 0.3, ROOM_HALF - sx - 0.3))

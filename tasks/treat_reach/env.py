@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import gymnasium as gym
-import mujoco
 import numpy as np
+from embodied_bench.tasks.treat_reach import layout as L
 from gymnasium import spaces
 
-from embodied_bench.tasks.treat_reach import layout as L
+from embodied_bench.mujoco_gl import mujoco, renderer
 
 _TEMPLATE = """<mujoco model="treat-reach">
   <compiler angle="radian"/>
@@ -295,7 +294,7 @@ class TreatReachEnv(gym.Env):
         if self.render_mode != "rgb_array" or self.model is None:
             return None
         if self._renderer is None:
-            self._renderer = _make_renderer(self.model)
+            self._renderer = renderer(self.model, 480, 480)
         self._renderer.update_scene(self.data, camera="top")
         return self._renderer.render()
 
@@ -303,14 +302,3 @@ class TreatReachEnv(gym.Env):
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
-
-
-def _make_renderer(model: mujoco.MjModel) -> Any:
-    try:
-        return mujoco.Renderer(model, 480, 480)
-    except Exception as exc:  # the GL back end is chosen by MUJOCO_GL at import time
-        backend = os.environ.get("MUJOCO_GL", "(unset: tries GLFW, needs a display)")
-        raise RuntimeError(
-            f"MuJoCo cannot render offscreen with MUJOCO_GL={backend}: {exc}. Set MUJOCO_GL=egl and install "
-            "Mesa's EGL (Debian/Ubuntu: apt-get install libegl1 libgl1-mesa-dri), or MUJOCO_GL=osmesa with libosmesa6."
-        ) from exc

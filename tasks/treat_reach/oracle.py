@@ -8,9 +8,9 @@ import math
 from typing import Any
 
 import numpy as np
+from embodied_bench.tasks.treat_reach import layout as L
 
 from embodied_bench.api import PrivilegedView, TaskInfo, Transition
-from embodied_bench.tasks.treat_reach import layout as L
 
 _NEIGHBOURS = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
 

@@ -1,0 +1,172 @@
+"""cat-climb specifics (the registry-wide env tests in test_tasks.py cover it too)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pandas as pd
+import pytest
+
+from embodied_bench.harness.runner import Job, run_one
+from embodied_bench.registry import TASKS
+from embodied_bench.tasks.cat_climb import physics as P
+from embodied_bench.tasks.cat_climb import rooms as R
+
+
+def test_cat_has_cat_proportions():
+    room = R.Room(0, (R.Piece("stool", 1.5, 1.5, 0.18, 0.18, 0.45),), (0.0, 0.0, 0.0), 0, (1.5, 1.5), None, None, (-1, 0))
+    sim = P.CatSim(room)
+    m = sim.model
+    assert 3.8 <= m.body_subtreemass[m.body("torso").id] <= 4.5
+    # Nose to rump along the body axis.
+    mujoco = P.mujoco
+    xs = []
+    for g in range(m.ngeom):
+        if m.geom_contype[g] == 2:
+            centre = sim.data.geom_xpos[g][0]
+            xs += [centre - m.geom_rbound[g], centre + m.geom_rbound[g]] if m.geom_type[g] == mujoco.mjtGeom.mjGEOM_SPHERE else []
+    torso = m.geom("torso")
+    rump = sim.data.geom_xpos[torso.id][0] - m.geom_size[torso.id][0]
+    nose = max(xs)
+    assert 0.40 <= nose - rump <= 0.50, nose - rump
+    assert len([j for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_HINGE]) >= 9  # 4 legs x 2, tail
+
+
+def test_standing_cat_stays_upright_and_still_for_10_seconds():
+    env = gym.make("EmbodiedBench/CatClimbMotor-v0", layout_split="eval").unwrapped
+    env.reset(seed=0, options={"layout": 0})
+    neutral = (-env._mid / env._half).astype(np.float32)  # the action that asks for joint angle 0
+    start = env.sim.pos.copy()
+    for _ in range(500):  # 10 s at 50 Hz
+        env.step(neutral)
+        assert env.sim.up()[2] > 0.97
+    assert np.hypot(*(env.sim.pos[:2] - start[:2])) < 0.02
+    assert abs(env.sim.pos[2] - start[2]) < 0.02
+
+
+@pytest.mark.parametrize("task", ["EmbodiedBench/CatClimbSkill-v0", "EmbodiedBench/CatClimbMotor-v0"])
+def test_same_seed_and_actions_give_bit_identical_trajectories(task):
+    def rollout():
+        env = gym.make(task)
+        rng = np.random.default_rng(3)
+        obs, _ = env.reset(seed=11)
+        states = [obs.tobytes()]
+        for _ in range(5 if "Skill" in task else 150):
+            obs, reward, terminated, truncated, _ = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+            states.append(obs.tobytes() + np.float64(reward).tobytes() + env.unwrapped.sim.data.qpos.tobytes())
+        return states
+
+    assert rollout() == rollout()
+
+
+@pytest.mark.parametrize("target", ["table", "chair_back"])
+def test_no_pass_through_at_the_fastest_jump(target):
+    table = R.Piece("table", 0.9, 0.0, 0.5, 0.4, 0.75)
+    chair = R.Piece("chair", 0.9, 0.0, 0.22, 0.22, 0.46, back=(0.7, 0.0, 0.02, 0.22, 0.91))
+    piece = table if target == "table" else chair
+    room = R.Room(0, (piece,), (0.0, 0.0, 0.0), 0, (0.9, 0.0), None, None, (-1, 0))
+    sim = P.CatSim(room)
+    boxes = room.boxes()
+    # Straight at the side, as fast and as flat as the action space allows.
+    x, y, _ = sim.pos
+    sim.place(float(x), float(y), 0.0, 0.0)
+    sim.data.qvel[0:3] = (R.MAX_SPEED * math.cos(R.MIN_PITCH), 0.0, R.MAX_SPEED * math.sin(R.MIN_PITCH))
+    for _ in range(150):
+        P.mujoco.mj_step(sim.model, sim.data, nstep=2)
+        tx, ty, tz = sim.pos
+        for cx, cy, hx, hy, top in boxes:
+            inside = abs(tx - cx) < hx - 0.01 and abs(ty - cy) < hy - 0.01 and tz < top - 0.01
+            assert not inside, f"torso inside furniture at {sim.pos}"
+    assert sim.pos[0] < 0.9  # bounced back or stopped: it did not come out the far side
+
+
+def _room_is_sound(room: R.Room) -> None:
+    heights = [p.height for p in room.pieces]
+    assert 2 <= len(room.pieces) <= R.MAX_SURFACES
+    assert all(0.4 <= h <= 2.0 for h in heights)
+    assert room.treat_piece == int(np.argmax(heights))
+    assert room.pieces[room.treat_piece].contains(*room.treat, inset=0.0)
+    for i, a in enumerate(room.pieces):
+        assert abs(a.cx) + a.hx <= R.ROOM_HALF + 1e-9 and abs(a.cy) + a.hy <= R.ROOM_HALF + 1e-9
+        for b in room.pieces[i + 1 :]:
+            assert abs(a.cx - b.cx) >= a.hx + b.hx + 0.25 - 1e-9 or abs(a.cy - b.cy) >= a.hy + b.hy + 0.25 - 1e-9
+    assert 1 <= room.jumps <= 4 and room.route[0] == -1 and room.route[-1] == room.treat_piece
+    if room.vase is not None:
+        assert room.vase_piece not in room.route and room.pieces[room.vase_piece].contains(*room.vase)
+    # Every climb of the route has a ballistic solution from where the previous one lands.
+    boxes = room.boxes()
+    at = (room.start[0], room.start[1])
+    for a, b in zip(room.route, room.route[1:]):
+        pb = room.pieces[b]
+        land = R.landing_point(pb, at)
+        here = at if a >= 0 else R.floor_spot(room.pieces, land, at)
+        assert here is not None
+        ha = 0.0 if a < 0 else room.pieces[a].height
+        plan = R.solve_jump((here[0], here[1], ha + R.STAND_HEIGHT), (land[0], land[1], pb.height + R.STAND_HEIGHT), boxes, land_on=b, take_off=a if a >= 0 else None)
+        assert plan is not None and R.MIN_SPEED <= plan[2] <= R.MAX_SPEED and R.MIN_PITCH <= plan[1] <= R.MAX_PITCH
+        at = land
+    assert R.shortest_route(room.pieces, room.start[:2], room.treat_piece) == room.route
+
+
+def test_rooms_of_1000_seeds_are_solvable_by_the_route_planner():
+    labels = {}
+    for seed in range(1000):
+        room = next(r for r in (R.candidate(seed, a) for a in range(500)) if r is not None)
+        _room_is_sound(room)
+        labels[room.jumps] = labels.get(room.jumps, 0) + 1
+    assert set(labels) == {1, 2, 3, 4}, labels
+
+
+def test_emitted_rooms_are_checked_in_simulation():
+    for index in range(5):
+        room = P.room(R.eval_room_seed(index))
+        _room_is_sound(room)
+        assert P.oracle_solves(room)
+
+
+def test_train_and_eval_rooms_never_coincide():
+    train = gym.make("EmbodiedBench/CatClimbSkill-v0")
+    train.reset(seed=5)
+    seeds = [train.reset()[1]["layout_seed"] for _ in range(10)]
+    assert all(0 <= s < R.EVAL_ROOM_BASE for s in seeds)
+    eval_rooms = {P.room(R.eval_room_seed(i)).pieces for i in range(20)}
+    assert not eval_rooms & {P.room(s).pieces for s in seeds}
+
+
+def _score(agent: str, tmp_path) -> tuple[float, float]:
+    spec = dataclasses.replace(TASKS.get("cat-climb-skill"), budget=4, eval_every=4, eval_episodes=10)
+    outcome = run_one(Job(agent=agent, spec=spec, seed=0, out=str(tmp_path)))
+    assert outcome.status == "complete", outcome.error
+    curve = pd.read_csv(f"{outcome.folder}/curve.csv")
+    return float(curve["eval_success"].iloc[-1]), float(curve["eval_cost"].iloc[-1])
+
+
+def test_oracle_and_random_scores(tmp_path):
+    oracle_success, oracle_cost = _score("scripted", tmp_path)
+    assert oracle_success >= 0.9 and oracle_cost == 0.0
+    random_success, _ = _score("random", tmp_path)
+    assert random_success <= 0.1
+
+
+def test_render_frames_the_room_and_missing_gl_is_named():
+    code = (
+        "import gymnasium as gym, embodied_bench\n"
+        "env = gym.make('EmbodiedBench/CatClimbSkill-v0', render_mode='rgb_array', layout_split='eval')\n"
+        "env.reset(seed=0, options={'layout': 0})\n"
+        "frame = env.render()\n"
+        "assert frame.shape == (480, 640, 3) and frame.std() > 10, frame.std()\n"
+        "print('ok')\n"
+    )
+    egl = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MUJOCO_GL": "egl"}, capture_output=True, text=True, timeout=300)
+    assert egl.returncode == 0 and "ok" in egl.stdout, egl.stderr[-2000:]
+    # A back end whose library is missing: a message naming what to install, never a crash.
+    bad = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MUJOCO_GL": "osmesa"}, capture_output=True, text=True, timeout=300)
+    assert bad.returncode in (0, 1), bad.stderr[-2000:]
+    if bad.returncode == 1:
+        assert "libegl1 libgl1-mesa-dri" in bad.stderr and "MUJOCO_GL=osmesa" in bad.stderr
