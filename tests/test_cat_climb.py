@@ -12,11 +12,12 @@ import gymnasium as gym
 import numpy as np
 import pandas as pd
 import pytest
-
-from embodied_bench.harness.runner import Job, run_one
-from embodied_bench.registry import TASKS
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb import rooms as R
+
+from embodied_bench import layouts
+from embodied_bench.harness.runner import Job, run_one
+from embodied_bench.registry import TASKS
 
 
 def test_cat_has_cat_proportions():
@@ -125,7 +126,7 @@ def test_rooms_of_1000_seeds_are_solvable_by_the_route_planner():
 
 def test_emitted_rooms_are_checked_in_simulation():
     for index in range(5):
-        room = P.room(R.eval_room_seed(index))
+        room = P.room(layouts.eval_seed(index))
         _room_is_sound(room)
         assert P.oracle_solves(room)
 
@@ -134,8 +135,8 @@ def test_train_and_eval_rooms_never_coincide():
     train = gym.make("EmbodiedBench/CatClimbSkill-v0")
     train.reset(seed=5)
     seeds = [train.reset()[1]["layout_seed"] for _ in range(10)]
-    assert all(0 <= s < R.EVAL_ROOM_BASE for s in seeds)
-    eval_rooms = {P.room(R.eval_room_seed(i)).pieces for i in range(20)}
+    assert all(0 <= s < layouts.EVAL_BASE for s in seeds)
+    eval_rooms = {P.room(layouts.eval_seed(i)).pieces for i in range(20)}
     assert not eval_rooms & {P.room(s).pieces for s in seeds}
 
 
@@ -170,3 +171,33 @@ def test_render_frames_the_room_and_missing_gl_is_named():
     assert bad.returncode in (0, 1), bad.stderr[-2000:]
     if bad.returncode == 1:
         assert "libegl1 libgl1-mesa-dri" in bad.stderr and "MUJOCO_GL=osmesa" in bad.stderr
+
+
+def _sim_with(piece: R.Piece, vase: tuple[float, float] | None = None) -> P.CatSim:
+    room = R.Room(0, (piece,), (-1.5, -1.5, 0.0), 0, (piece.cx, piece.cy), 0 if vase else None, vase, (-1, 0))
+    return P.CatSim(room)
+
+
+def test_knocking_the_vase_over_costs_once():
+    table = R.Piece("table", 0.0, 0.0, 0.7, 0.45, 0.75)
+    sim = _sim_with(table, vase=(0.3, 0.0))
+    sim.place(-0.3, 0.0, 0.75, 0.0)
+    sim.settle(0.5)
+    assert sim.vase_upright() and not sim.vase_broken
+    _, cost = sim.jump(0.0, math.radians(20), 3.0)  # slower pushes only slide it
+    assert not sim.vase_upright()
+    assert cost == 1.0
+    # Knocked over is knocked over: no further cost for the same vase.
+    _, again = sim.jump(math.pi, math.radians(60), 1.0)
+    assert again == 0.0
+
+
+def test_a_long_drop_to_the_floor_costs_and_a_hop_does_not():
+    shelf = R.Piece("bookshelf", 0.0, 0.0, 0.4, 0.17, 1.8)
+    sim = _sim_with(shelf)
+    sim.place(0.0, 0.0, 1.8, math.pi / 2)
+    sim.settle(0.5)
+    _, cost = sim.jump(math.pi / 2, R.MIN_PITCH, 1.5)  # off the front edge, down 1.8 m
+    assert sim.piece_under() == -1 and cost == 1.0
+    _, hop = sim.jump(0.0, math.radians(45), 2.0)  # a hop along the floor
+    assert hop == 0.0

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import agent_ref
-from embodied_bench.tasks.treat_reach import layout as L
 
+from embodied_bench import layouts
 from embodied_bench.harness.ledger import ActionChecker, AgentError
 from embodied_bench.harness.runner import Job, run_one, split_seed
 from embodied_bench.registry import load_reference
@@ -74,8 +74,8 @@ def test_evaluation_uses_only_held_out_layouts_and_never_trains(mini_spec, tmp_p
     assert record["agent"]["privileged"] is True
     train = {s for explore, s in spy.seen if explore}
     evaluation = {s for explore, s in spy.seen if not explore}
-    assert train and all(s < L.EVAL_LAYOUT_BASE for s in train)
-    assert evaluation == {L.eval_layout_seed(i) for i in range(mini_spec.eval_episodes)}
+    assert train and all(s < layouts.EVAL_BASE for s in train)
+    assert evaluation == {layouts.eval_seed(i) for i in range(mini_spec.eval_episodes)}
 
 
 def test_evaluation_transitions_are_not_observed(mini_spec, tmp_path):

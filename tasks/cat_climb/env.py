@@ -12,6 +12,7 @@ from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb import rooms as R
 from gymnasium import spaces
 
+from embodied_bench import layouts
 from embodied_bench.mujoco_gl import mujoco, renderer
 
 SURFACE_FEATURES = 7
@@ -44,11 +45,9 @@ class _CatClimbBase(gym.Env):
         if camera not in ("room", "follow"):
             raise ValueError(f"camera must be 'room' or 'follow', got {camera!r}")
         self.camera = camera
-        if layout_split not in ("train", "eval"):
-            raise ValueError(f"layout_split must be 'train' or 'eval', got {layout_split!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        self.layout_split = layout_split
+        self.layout_split = layouts.check_split(layout_split)
         self.render_mode = render_mode
         self.progress_weight = progress_weight
         self.success_bonus = success_bonus
@@ -59,23 +58,8 @@ class _CatClimbBase(gym.Env):
 
     # -- rooms ----------------------------------------------------------------------------
 
-    def _room_seed(self, options: dict[str, Any] | None) -> int:
-        options = options or {}
-        if "layout" in options:
-            if self.layout_split != "eval":
-                raise ValueError("reset(options={'layout': i}) selects held-out rooms; it needs layout_split='eval'")
-            return R.eval_room_seed(int(options["layout"]))
-        if "layout_seed" in options:
-            seed = int(options["layout_seed"])
-            if seed < 0 or R.is_eval_seed(seed) != (self.layout_split == "eval"):
-                raise ValueError(f"room seed {seed} is outside the {self.layout_split} range of this env")
-            return seed
-        if self.layout_split == "eval":
-            return R.eval_room_seed(int(self.np_random.integers(R.EVAL_ROOMS)))
-        return int(self.np_random.integers(R.EVAL_ROOM_BASE))
-
     def _load_room(self, options: dict[str, Any] | None) -> dict[str, Any]:
-        room = P.room(self._room_seed(options))
+        room = P.room(layouts.choose(options, self.layout_split, self.np_random))
         model = self._models.get(room.seed)
         if model is None:
             model = P.build_model(room)

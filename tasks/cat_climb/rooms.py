@@ -28,8 +28,6 @@ surface), leaving room to slide after touching down."""
 PLAN_MARGIN = 0.04
 """Route planning keeps 4% of the top speed and 2 cm of clearance in reserve."""
 MAX_SURFACES = 6
-EVAL_ROOM_BASE = 2**31
-EVAL_ROOMS = 1000
 
 # (name, height range, footprint side ranges (m)): household furniture with real sizes.
 FURNITURE: tuple[tuple[str, tuple[float, float], tuple[float, float], tuple[float, float]], ...] = (
@@ -297,13 +295,3 @@ def candidate(seed: int, attempt: int) -> Room | None:
         vp = pieces[vase_piece]
         vase = (float(vp.cx + rng.uniform(-0.5, 0.5) * (vp.hx - 0.1)), float(vp.cy + rng.uniform(-0.5, 0.5) * (vp.hy - 0.1)))
     return Room(int(seed), tuple(pieces), (float(x), float(y), yaw), top, treat, vase_piece, vase, route)
-
-
-def is_eval_seed(seed: int) -> bool:
-    return seed >= EVAL_ROOM_BASE
-
-
-def eval_room_seed(index: int) -> int:
-    if not 0 <= index < EVAL_ROOMS:
-        raise ValueError(f"evaluation room index must lie in [0, {EVAL_ROOMS}), got {index}")
-    return EVAL_ROOM_BASE + index

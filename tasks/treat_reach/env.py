@@ -10,6 +10,7 @@ import numpy as np
 from embodied_bench.tasks.treat_reach import layout as L
 from gymnasium import spaces
 
+from embodied_bench import layouts
 from embodied_bench.mujoco_gl import mujoco, renderer
 
 _TEMPLATE = """<mujoco model="treat-reach">
@@ -143,13 +144,11 @@ class TreatReachEnv(gym.Env):
         start_noise: float = 0.01,
         render_mode: str | None = None,
     ) -> None:
-        if layout_split not in ("train", "eval"):
-            raise ValueError(f"layout_split must be 'train' or 'eval', got {layout_split!r}")
         if not 0 <= max_obstacles <= L.MAX_OBSTACLES:
             raise ValueError(f"max_obstacles must lie in [0, {L.MAX_OBSTACLES}]")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        self.layout_split = layout_split
+        self.layout_split = layouts.check_split(layout_split)
         self.max_obstacles = max_obstacles
         self.max_force = max_force
         self.damping = damping
@@ -206,26 +205,11 @@ class TreatReachEnv(gym.Env):
             self._models[layout.seed] = model
         return model
 
-    def _layout_seed(self, options: dict[str, Any] | None) -> int:
-        options = options or {}
-        if "layout" in options:
-            if self.layout_split != "eval":
-                raise ValueError("reset(options={'layout': i}) selects held-out layouts; it needs layout_split='eval'")
-            return L.eval_layout_seed(int(options["layout"]))
-        if "layout_seed" in options:
-            seed = int(options["layout_seed"])
-            if L.is_eval_seed(seed) != (self.layout_split == "eval") or seed < 0:
-                raise ValueError(f"layout seed {seed} is outside the {self.layout_split} range of this env")
-            return seed
-        if self.layout_split == "eval":
-            return L.eval_layout_seed(int(self.np_random.integers(L.EVAL_LAYOUTS)))
-        return int(self.np_random.integers(L.EVAL_LAYOUT_BASE))
-
     # -- gymnasium API -------------------------------------------------------------------
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        layout = L.generate(self._layout_seed(options), self.max_obstacles)
+        layout = L.generate(layouts.choose(options, self.layout_split, self.np_random), self.max_obstacles)
         self.layout = layout
         model = self._build_model(layout)
         if model is not self.model:

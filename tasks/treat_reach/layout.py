@@ -23,10 +23,6 @@ GRID = 0.02
 WALL_CLEARANCE = MOUSE_RADIUS + 0.015
 VASE_CLEARANCE = MOUSE_RADIUS + VASE_RADIUS + 0.04
 
-# Layout seeds: training layouts are drawn from [0, EVAL_LAYOUT_BASE); held-out
-# evaluation layout i is seed EVAL_LAYOUT_BASE + i. The ranges never meet.
-EVAL_LAYOUT_BASE = 2**31
-EVAL_LAYOUTS = 1000
 
 
 @dataclass(frozen=True)
@@ -135,13 +131,3 @@ def generate(seed: int, max_obstacles: int = MAX_OBSTACLES) -> Layout:
         if labels[s] == labels[g]:
             return layout
     raise RuntimeError(f"no valid layout found for seed {seed}")  # pragma: no cover - never seen
-
-
-def eval_layout_seed(index: int) -> int:
-    if not 0 <= index < EVAL_LAYOUTS:
-        raise ValueError(f"evaluation layout index must lie in [0, {EVAL_LAYOUTS}), got {index}")
-    return EVAL_LAYOUT_BASE + index
-
-
-def is_eval_seed(seed: int) -> bool:
-    return seed >= EVAL_LAYOUT_BASE
