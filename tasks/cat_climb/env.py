@@ -83,23 +83,33 @@ class _CatClimbBase(gym.Env):
 
     # -- observation --------------------------------------------------------------------------
 
-    def _cat_obs(self) -> np.ndarray:
+    def _fill_common(self, out: np.ndarray) -> None:
+        """Write the cat (16) and room (ROOM_FEATURES) entries into ``out[:66]`` (float64):
+        one pass over the state, plain floats where numpy calls would cost more."""
         sim = self.sim
-        yaw = sim.yaw()
+        data = sim.data
+        qw, qx, qy, qz = data.qpos[3:7].tolist()
+        yaw = math.atan2(2 * (qw * qz + qx * qy), 1 - 2 * (qy * qy + qz * qz))
         c, s = math.cos(yaw), math.sin(yaw)
-        v = sim.data.qvel
-        up = sim.up()
-        vx, vy = c * v[0] + s * v[1], -s * v[0] + c * v[1]
-        paws = sim.paws()
-        return np.array(
-            [
-                sim.data.qpos[2], up[0], up[1], up[2], c, s,
-                _clip(vx, 10.0), _clip(vy, 10.0), _clip(v[2], 10.0),
-                _clip(v[3], 30.0), _clip(v[4], 30.0), _clip(v[5], 30.0),
-                paws[0], paws[1], paws[2], paws[3],
-            ],
-            np.float32,
+        v0, v1, v2, v3, v4, v5 = data.qvel[0:6].tolist()
+        up = data.xmat[sim.torso]
+        out[0:16] = (
+            data.qpos[2], up[2], up[5], up[8], c, s,
+            _clip(c * v0 + s * v1, 10.0), _clip(-s * v0 + c * v1, 10.0), _clip(v2, 10.0),
+            _clip(v3, 30.0), _clip(v4, 30.0), _clip(v5, 30.0),
+            *(data.sensordata[sim.paw_slice] > 0.0).tolist(),
         )
+        q = data.qpos
+        if sim.vase_adr is not None:
+            va = sim.vase_adr
+            self._pts[1] = q[va : va + 2]
+            self._heights[1] = q[va + 2]
+        room = out[CAT_FEATURES : CAT_FEATURES + ROOM_FEATURES]
+        room[:] = self._room_static
+        room[self._xy_idx] = (self._pts - q[0:2]) @ np.array([[c, -s], [s, c]])
+        room[self._z_idx] = self._heights - q[2]
+        if sim.vase_broken:
+            room[6] = 0.0
 
     def _prepare_room_obs(self) -> None:
         """Per room: the static entries of the room observation, and where the per-step
@@ -125,25 +135,6 @@ class _CatClimbBase(gym.Env):
         self._z_idx = np.array(z_idx)
         self._pts = np.array(pts, dtype=np.float64)
         self._heights = np.array(heights, dtype=np.float64)
-
-    def _room_obs(self) -> np.ndarray:
-        """Egocentric: positions relative to the torso, rotated into the cat's heading."""
-        sim = self.sim
-        q = sim.data.qpos
-        yaw = sim.yaw()
-        c, s = math.cos(yaw), math.sin(yaw)
-        if sim.vase_adr is not None:
-            v = sim.vase_adr
-            self._pts[1] = q[v : v + 2]
-            self._heights[1] = q[v + 2]
-        rel = self._pts - q[0:2]
-        ego = rel @ np.array([[c, -s], [s, c]])
-        out = self._room_static.copy()
-        out[self._xy_idx] = ego
-        out[self._z_idx] = self._heights - q[2]
-        if sim.vase_adr is not None:
-            out[6] = float(sim.vase_upright())
-        return out
 
     # -- rendering ------------------------------------------------------------------------------
 
@@ -187,8 +178,8 @@ class CatClimbSkillEnv(_CatClimbBase):
     ``Box(low, high, (67,), float32)``. Cat (16): torso height (m), torso up-axis in the
     world (3), cos and sin of the heading (2), linear velocity in the heading frame (3,
     m/s), angular velocity (3, rad/s), paw contacts (4, 0/1). Room, egocentric (relative to
-    the torso, in its heading frame, metres): treat (dx, dy, dz); vase (dx, dy, dz, upright
-    0/1, present 0/1; zeros when the room has none); 6 surface slots, each (dx, dy to the
+    the torso, in its heading frame, metres): treat (dx, dy, dz); vase (dx, dy, dz, still
+    standing 0/1 (0 once knocked over), present 0/1; zeros when the room has none); 6 surface slots, each (dx, dy to the
     top's centre, top height minus torso height, half sizes along the room's x and y, is
     the treat's surface 0/1, present 0/1; zeros when empty). Last: decisions left / 10.
 
@@ -243,8 +234,10 @@ class CatClimbSkillEnv(_CatClimbBase):
         return self._obs(), info
 
     def _obs(self) -> np.ndarray:
-        left = max(0, P.MAX_DECISIONS - self._decisions) / P.MAX_DECISIONS
-        return np.concatenate([self._cat_obs(), self._room_obs(), np.array([left], np.float32)])
+        out = np.empty(CAT_FEATURES + ROOM_FEATURES + 1)
+        self._fill_common(out)
+        out[-1] = max(0, P.MAX_DECISIONS - self._decisions) / P.MAX_DECISIONS
+        return out.astype(np.float32)
 
     @staticmethod
     def to_jump(action: np.ndarray, yaw: float) -> tuple[float, float, float]:
@@ -348,9 +341,14 @@ class CatClimbMotorEnv(_CatClimbBase):
 
     def _obs(self) -> np.ndarray:
         sim = self.sim
-        joints = np.concatenate([sim.data.qpos[sim.joint_qpos], sim.data.qvel[sim.joint_qvel]])
-        np.clip(joints, self._joint_low, self._joint_high, out=joints)
-        return np.concatenate([self._cat_obs(), self._room_obs(), joints.astype(np.float32)])
+        out = np.empty(CAT_FEATURES + ROOM_FEATURES + 2 * sim.n_joints)
+        self._fill_common(out)
+        n = CAT_FEATURES + ROOM_FEATURES
+        out[n : n + sim.n_joints] = sim.data.qpos[sim.joint_q]
+        out[n + sim.n_joints :] = sim.data.qvel[sim.joint_v]
+        joints = out[n:]
+        np.minimum(np.maximum(joints, self._joint_low, out=joints), self._joint_high, out=joints)
+        return out.astype(np.float32)
 
     def step(self, action):
         sim = self.sim

@@ -127,6 +127,14 @@ class CatSim:
         self.neutral = np.zeros(m.nu)
         self.vase_adr = m.jnt_qposadr[m.joint("vase").id] if room.vase is not None else None
         self.paw_sensors = np.array([m.sensor_adr[m.sensor(n).id] for n in ("fl_paw", "fr_paw", "hl_paw", "hr_paw")])
+        # The observation reads joints and paws as slices: the model keeps them contiguous.
+        first_q, first_v, first_s = int(self.joint_qpos[0]), int(self.joint_qvel[0]), int(self.paw_sensors[0])
+        assert (self.joint_qpos == np.arange(first_q, first_q + m.nu)).all()
+        assert (self.joint_qvel == np.arange(first_v, first_v + m.nu)).all()
+        assert (self.paw_sensors == np.arange(first_s, first_s + 4)).all()
+        self.joint_q = slice(first_q, first_q + m.nu)
+        self.joint_v = slice(first_v, first_v + m.nu)
+        self.paw_slice = slice(first_s, first_s + 4)
         self.reset()
 
     # -- state ----------------------------------------------------------------------------
@@ -167,7 +175,7 @@ class CatSim:
         return math.sqrt(v[0] ** 2 + v[1] ** 2 + v[2] ** 2), math.sqrt(v[3] ** 2 + v[4] ** 2 + v[5] ** 2)
 
     def paws(self) -> np.ndarray:
-        return self.data.sensordata[self.paw_sensors] > 0.0
+        return self.data.sensordata[self.paw_slice] > 0.0
 
     def piece_under(self) -> int:
         x, y, z = self.pos
