@@ -1,7 +1,7 @@
 """The suite's tasks, one package per family. Importing this package registers every task
 with gymnasium and with ``embodied_bench.registry.TASKS``, and defines the suites."""
 
-from embodied_bench.tasks import cat_climb, treat_reach  # noqa: F401  (register their tasks)
+from embodied_bench.tasks import cat_climb, table_clear, treat_reach  # noqa: F401  (register their tasks)
 
 from embodied_bench.registry import register_suite
 

@@ -131,3 +131,26 @@ class CtrlCAgent(CountingAgent):
 class NoneAgent(CountingAgent):
     def act(self, observation, explore):
         return None
+
+
+class HouseholdSpy:
+    """Privileged: logs every demonstration and action with the household and attempt."""
+
+    privileged = True
+    log: list[tuple] = []
+
+    def __init__(self, task: TaskInfo, seed: int, privileged) -> None:
+        self.view = privileged
+        HouseholdSpy.log = self.log = []
+
+    def demonstrate(self, demos) -> None:
+        assert len(demos) == 1
+        self.log.append(("demo", demos[0].meta["household"]))
+
+    def act(self, observation, explore):
+        env = self.view.env
+        self.log.append(("act", env.household.seed, env.layout_attempt, explore))
+        return np.array([7, 0], np.int64)  # an empty slot: the episode runs out quickly
+
+    def observe(self, transition: Transition) -> None:
+        pass

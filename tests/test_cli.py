@@ -37,7 +37,7 @@ def test_listings():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--agent", "random", "--task", "treat-rech"], "unknown task 'treat-rech'; did you mean treat-reach?"),
+        (["--agent", "random", "--task", "treat-rech"], "unknown task 'treat-rech'; did you mean treat-reach"),
         (["--agent", "randm", "--task", "treat-reach"], "unknown agent 'randm'; did you mean random?"),
         (["--agent", "random", "--suite", "ett-core"], "unknown suite 'ett-core'; did you mean ett-warmup-v0?"),
         (["--agent", "missing_file.py:Agent", "--task", "treat-reach"], "agent file missing_file.py does not exist"),

@@ -110,14 +110,21 @@ def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
     )
 
 
-def evaluate(act: Callable[[Any, bool], Any], env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str) -> dict[str, float]:
-    """Mean success, return, cost and length over the task's held-out evaluation layouts."""
-    successes = returns = costs = lengths = 0.0
+def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str) -> dict[str, float]:
+    """Mean success, partial credit, return, cost and length over the task's held-out
+    evaluation layouts. Demonstrations a layout comes with (``info["demonstrations"]`` on
+    reset: one-shot tasks) go to ``agent.demonstrate`` before its attempt."""
+    act = agent.act
+    demonstrate = getattr(agent, "demonstrate", None)
+    successes = partials = returns = costs = lengths = 0.0
     for i in range(spec.eval_episodes):
-        obs, _ = env.reset(seed=i, options={"layout": i})
+        obs, reset_info = env.reset(seed=i, options={"layout": i})
+        if demonstrate is not None and "demonstrations" in reset_info:
+            demonstrate(list(reset_info["demonstrations"]))
         ret = cost = 0.0
         steps = 0
         success = False
+        info: dict[str, Any] = {}
         while True:
             action = checker(act(obs, False), f"{where}, evaluation episode {i}")
             obs, reward, terminated, truncated, info = env.step(action)
@@ -128,11 +135,18 @@ def evaluate(act: Callable[[Any, bool], Any], env: gym.Env, spec: TaskSpec, chec
             if terminated or truncated:
                 break
         successes += success
+        partials += float(info.get("partial", success))
         returns += ret
         costs += cost
         lengths += steps
     n = spec.eval_episodes
-    return {"eval_success": successes / n, "eval_return": returns / n, "eval_cost": costs / n, "eval_length": lengths / n}
+    return {
+        "eval_success": successes / n,
+        "eval_partial": partials / n,
+        "eval_return": returns / n,
+        "eval_cost": costs / n,
+        "eval_length": lengths / n,
+    }
 
 
 @dataclass
@@ -142,7 +156,7 @@ class _Run:
     spec: TaskSpec
     folder: Path
     record: dict[str, Any]
-    act: Callable[[Any, bool], Any]
+    agent: Any
     ledger: BudgetLedger
     eval_env: gym.Env
     train_env: gym.Env
@@ -154,13 +168,14 @@ class _Run:
     t0: float = field(default_factory=time.perf_counter)
     eval_seconds: float = 0.0
     eval_steps: int = 0
+    demonstrations: int = 0
     _reported_steps: int = 0
 
     def checkpoint(self, point: int) -> None:
         t = time.perf_counter()
         if self.view is not None:
             self.view._switch(self.eval_env)
-        scores = evaluate(self.act, self.eval_env, self.spec, self.checker, f"checkpoint {point}")
+        scores = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}")
         self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
         if self.view is not None:
             self.view._switch(self.train_env)
@@ -191,15 +206,19 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
     to ``observe``. Kept lean: this is the hot path."""
     ledger, checker, spec = run.ledger, run.checker, run.spec
     act, observe, step = agent.act, agent.observe, env.step
+    demonstrate = getattr(agent, "demonstrate", None)
     by_steps = spec.budget_unit == "steps"
     next_cp = ledger.next_checkpoint
     seed: int | None = env_seed
     while ledger.can_reset() and ledger.can_step():
         if run.view is not None:
             run.view._switch(env)
-        obs, _ = env.reset(seed=seed)
+        obs, reset_info = env.reset(seed=seed)
         seed = None
         ledger.episodes_started += 1
+        if demonstrate is not None and "demonstrations" in reset_info:
+            run.demonstrations += 1
+            demonstrate(list(reset_info["demonstrations"]))
         while True:
             n = ledger.env_steps
             action = checker(act(obs, True), f"training step {n}")
@@ -242,7 +261,7 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
         run.checkpoint(remaining[0])
         for point in remaining[1:]:
             row = dict(run.rows[-1])
-            run.add_row(point, {k: row[k] for k in ("eval_success", "eval_return", "eval_cost", "eval_length")})
+            run.add_row(point, {k: row[k] for k in ("eval_success", "eval_partial", "eval_return", "eval_cost", "eval_length")})
     return stopped
 
 
@@ -309,7 +328,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
             contract = contract_of(agent)
             record["agent"]["contract"] = contract
-            run = _Run(spec, folder, record, agent.act, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
+            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
             if view is not None:
                 view._switch(train_env)
             run.checkpoint(0)
@@ -370,6 +389,7 @@ def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str,
             "train_cost": ledger.train_cost,
             "budget_used": ledger.used,
             "stopped_by_ledger": stopped,
+            "training_demonstrations": run.demonstrations,
         }
         record["wall_seconds"] = round(wall, 3)
         record["eval_seconds"] = round(run.eval_seconds, 3)

@@ -22,13 +22,16 @@ CURVE_COLUMNS: tuple[str, ...] = (
     "train_episodes",
     "train_cost",
     "eval_success",
+    "eval_partial",
     "eval_return",
     "eval_cost",
     "eval_length",
     "wall_seconds",
 )
 """``curve.csv`` columns. ``budget_used`` is in the task's budget unit (env steps or
-practice episodes); ``eval_*`` are means over the held-out evaluation episodes;
+practice episodes); ``eval_*`` are means over the held-out evaluation episodes
+(``eval_partial``: the task's partial credit, ``info["partial"]`` at the episode's end,
+e.g. the fraction of items placed right, or the success itself where a task has none);
 ``train_cost`` is cumulative. Only ``wall_seconds`` differs between identical runs."""
 
 WALL_COLUMNS: tuple[str, ...] = ("wall_seconds",)

@@ -1,0 +1,101 @@
+"""Households and table layouts for table-clear: which items are on the table, and the
+hidden rule of where each one goes. Pure data from seeds; no simulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CATEGORIES = ("mug", "plate", "bowl", "cutlery", "leftovers", "napkin")
+COLOURS = ("white", "red", "blue", "green")
+DESTINATIONS = ("rack", "basket", "bin", "fridge", "sink")
+MAX_ITEMS = 8
+LAYOUTS_PER_HOUSEHOLD = 4
+"""Held-out evaluation layout ``i`` belongs to household ``i // 4``; its demonstration is
+a fifth layout of that household, never one the agent is tested on."""
+
+# (shape, half extents or radius/half-height (m), mass (kg)) with real table-ware sizes.
+SHAPES: dict[str, tuple[str, tuple[float, ...], float]] = {
+    "mug": ("cylinder", (0.04, 0.05), 0.30),
+    "plate": ("cylinder", (0.09, 0.01), 0.40),
+    "bowl": ("cylinder", (0.07, 0.03), 0.25),
+    "cutlery": ("box", (0.09, 0.012, 0.006), 0.05),
+    "leftovers": ("box", (0.035, 0.035, 0.02), 0.10),
+    "napkin": ("box", (0.06, 0.06, 0.004), 0.02),
+}
+
+# Where each category may go: a household picks one per category.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "mug": ("rack", "sink"),
+    "plate": ("rack", "sink"),
+    "bowl": ("rack", "sink"),
+    "cutlery": ("basket", "sink"),
+    "leftovers": ("bin", "fridge"),
+    "napkin": ("bin", "basket"),
+}
+RULE_FAMILIES = ("by-category", "colour-exception", "dirty-to-sink")
+DISHES = ("mug", "plate", "bowl")
+
+
+@dataclass(frozen=True)
+class Item:
+    category: str
+    colour: str
+    dirty: bool
+    x: float
+    y: float
+
+    @property
+    def half_height(self) -> float:
+        shape, size, _ = SHAPES[self.category]
+        return size[1] if shape == "cylinder" else size[2]
+
+    @property
+    def size(self) -> float:
+        """Largest horizontal half extent (m)."""
+        shape, size, _ = SHAPES[self.category]
+        return size[0] if shape == "cylinder" else max(size[0], size[1])
+
+
+@dataclass(frozen=True)
+class Household:
+    seed: int
+    family: str
+    by_category: tuple[tuple[str, str], ...]
+    special_colour: str | None = None
+
+    def destination(self, item: Item) -> str:
+        """The household's rule: where ``item`` belongs."""
+        if self.family == "colour-exception" and item.colour == self.special_colour and item.category in DISHES:
+            return "sink"  # the good china is washed by hand
+        if self.family == "dirty-to-sink" and item.category in DISHES:
+            return "sink" if item.dirty else "rack"
+        return dict(self.by_category)[item.category]
+
+
+def household(seed: int) -> Household:
+    rng = np.random.default_rng(np.random.SeedSequence([0x7AB1E, int(seed)]))
+    family = RULE_FAMILIES[int(rng.integers(len(RULE_FAMILIES)))]
+    mapping = tuple((c, CHOICES[c][int(rng.integers(len(CHOICES[c])))]) for c in CATEGORIES)
+    special = COLOURS[1 + int(rng.integers(len(COLOURS) - 1))] if family == "colour-exception" else None
+    return Household(int(seed), family, mapping, special)
+
+
+def layout(household_seed: int, index: int) -> tuple[Item, ...]:
+    """Table layout ``index`` of a household: 3-8 items at non-overlapping spots on the
+    table (table frame: origin at the table's centre, the arm at -x)."""
+    rng = np.random.default_rng(np.random.SeedSequence([0x1A70, int(household_seed), int(index)]))
+    n = int(rng.integers(3, MAX_ITEMS + 1))
+    items: list[Item] = []
+    for _ in range(n):
+        category = CATEGORIES[int(rng.integers(len(CATEGORIES)))]
+        colour = COLOURS[int(rng.integers(len(COLOURS)))]
+        dirty = bool(rng.random() < 0.5) if category in DISHES else False
+        probe = Item(category, colour, dirty, 0.0, 0.0)
+        for _ in range(200):
+            x, y = float(rng.uniform(-0.3, 0.05)), float(rng.uniform(-0.22, 0.22))
+            if all((x - o.x) ** 2 + (y - o.y) ** 2 > (probe.size + o.size + 0.03) ** 2 for o in items):
+                items.append(Item(category, colour, dirty, x, y))
+                break
+    return tuple(items)
