@@ -19,31 +19,11 @@ import mujoco
 import numpy as np
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb.oracle import CatClimbOracle
+from timing import CallClock
 
 import embodied_bench  # noqa: F401
 from embodied_bench.api import PrivilegedView
 from embodied_bench.registry import TASKS
-
-
-class StepClock:
-    """Times every ``mujoco.mj_step`` call the env makes (the wrapper's own cost, two clock
-    reads per call of a hundred microseconds or more, is negligible)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._real = mujoco.mj_step
-
-    def __enter__(self) -> "StepClock":
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            self._real(*args, **kwargs)
-            self.seconds += time.perf_counter() - start
-
-        P.mujoco.mj_step = timed
-        return self
-
-    def __exit__(self, *exc) -> None:
-        P.mujoco.mj_step = self._real
 
 
 def skill(rooms: int) -> tuple[float, float, int]:
@@ -54,7 +34,7 @@ def skill(rooms: int) -> tuple[float, float, int]:
     oracle = CatClimbOracle(None, 0, privileged=view)
     in_step = 0.0
     decisions = 0
-    clock = StepClock()
+    clock = CallClock(P.mujoco, "mj_step")
     for i in range(rooms):
         obs, _ = env.reset(seed=i, options={"layout": i})
         done = False
@@ -75,7 +55,7 @@ def motor(steps: int) -> tuple[float, float]:
     env.reset(seed=0, options={"layout": 0})
     rng = np.random.default_rng(0)
     actions = rng.uniform(-1, 1, (steps, env.action_space.shape[0])).astype(np.float32)
-    with StepClock() as clock:
+    with CallClock(P.mujoco, "mj_step") as clock:
         start = time.perf_counter()
         for a in actions:
             env.step(a)

@@ -17,56 +17,37 @@ import time
 import gymnasium as gym
 import numpy as np
 import pybullet
+from embodied_bench.tasks.table_clear import env as E
+from embodied_bench.tasks.table_clear import scene as S
+from embodied_bench.tasks.table_clear.oracle import TableClearOracle
+from timing import CallClock
 
 import embodied_bench  # noqa: F401
 from embodied_bench.api import PrivilegedView
 from embodied_bench.harness.ledger import ActionChecker
 from embodied_bench.harness.runner import evaluate, make_envs, task_info
 from embodied_bench.registry import TASKS, load_reference
-from embodied_bench.tasks.table_clear import env as E
-from embodied_bench.tasks.table_clear import scene as S
-from embodied_bench.tasks.table_clear.oracle import TableClearOracle
-
-
-class SimClock:
-    """Times every ``stepSimulation`` call the scene makes."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._real = pybullet.stepSimulation
-
-    def __enter__(self) -> "SimClock":
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            self._real(*args, **kwargs)
-            self.seconds += time.perf_counter() - start
-
-        S.pb.stepSimulation = timed
-        return self
-
-    def __exit__(self, *exc) -> None:
-        S.pb.stepSimulation = self._real
 
 
 def primitive(layouts: int) -> tuple[float, float, int]:
+    """Seconds in env.step, seconds inside its stepSimulation calls, decisions."""
     env = gym.make("EmbodiedBench/TableClearPrimitive-v0", layout_split="eval").unwrapped
     view = PrivilegedView(TASKS.get("table-clear-primitive"))
     view._switch(env)
     oracle = TableClearOracle(None, 0, privileged=view)
     in_step, decisions = 0.0, 0
-    with SimClock() as clock:
-        for i in range(layouts):
-            obs, _ = env.reset(seed=i, options={"layout": i})
-            clock.seconds = 0.0 if i == 0 else clock.seconds
-            done = False
-            while not done:
-                action = oracle.act(obs)
+    clock = CallClock(S.pb, "stepSimulation")
+    for i in range(layouts):
+        obs, _ = env.reset(seed=i, options={"layout": i})
+        for _ in range(16):
+            action = oracle.act(obs)
+            with clock:
                 start = time.perf_counter()
                 obs, _, terminated, truncated, _ = env.step(action)
                 in_step += time.perf_counter() - start
-                decisions += 1
-                done = terminated or truncated or decisions > 16 * (i + 1)
-        # Resets also step the simulation (items settling): count only what steps made.
+            decisions += 1
+            if terminated or truncated:
+                break
     return in_step, clock.seconds, decisions
 
 
@@ -74,7 +55,7 @@ def end_effector(steps: int) -> tuple[float, float]:
     env = gym.make("EmbodiedBench/TableClearEE-v0", layout_split="eval").unwrapped
     env.reset(seed=0, options={"layout": 0})
     actions = np.random.default_rng(0).uniform(-1, 1, (steps, 5)).astype(np.float32)
-    with SimClock() as clock:
+    with CallClock(S.pb, "stepSimulation") as clock:
         start = time.perf_counter()
         for a in actions:
             env.step(a)

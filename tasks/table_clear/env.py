@@ -64,6 +64,11 @@ class _TableClearBase(gym.Env):
 
     # -- episodes -------------------------------------------------------------------------
 
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        info = self._start(options)
+        return self._obs(), info
+
     def _start(self, options: dict[str, Any] | None) -> dict[str, Any]:
         seed = layouts.choose(options, self.layout_split, self.np_random)
         household_seed, index = split_seed(seed)
@@ -216,10 +221,6 @@ class TableClearPrimitiveEnv(_TableClearBase):
         super().__init__(layout_split, render_mode, success_bonus)
         self.action_space = spaces.MultiDiscrete([H.MAX_ITEMS, len(H.DESTINATIONS)])
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        info = self._start(options)
-        return self._obs(), info
 
     def step(self, action):
         if self.scene is None:
@@ -268,10 +269,6 @@ class TableClearEEEnv(_TableClearBase):
         super().__init__(layout_split, render_mode, success_bonus)
         self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        info = self._start(options)
-        return self._obs(), info
 
     def step(self, action):
         if self.scene is None:
