@@ -23,8 +23,9 @@ class OneShotNNConfig:
     """Distance for a different clean/dirty state."""
     colour_weight: float = 1.0
     """Distance for a different colour."""
-    placed_radius: float = 0.2
-    """An item this close (m) to a destination counts as placed there."""
+    placed_radius: float = 0.25
+    """An item this close (m) to a destination's centre counts as placed there (a tray's
+    corner is 0.24 m from its centre)."""
 
 
 class OneShotNN:
