@@ -19,7 +19,7 @@ import mujoco
 import numpy as np
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb.oracle import CatClimbOracle
-from timing import CallClock
+from timing import CallClock, time_steps
 
 import embodied_bench  # noqa: F401
 from embodied_bench.api import PrivilegedView
@@ -55,12 +55,7 @@ def motor(steps: int) -> tuple[float, float]:
     env.reset(seed=0, options={"layout": 0})
     rng = np.random.default_rng(0)
     actions = rng.uniform(-1, 1, (steps, env.action_space.shape[0])).astype(np.float32)
-    with CallClock(P.mujoco, "mj_step") as clock:
-        start = time.perf_counter()
-        for a in actions:
-            env.step(a)
-        per_env = (time.perf_counter() - start) / steps
-    return per_env, clock.seconds / steps
+    return time_steps(env, actions, P.mujoco, "mj_step")
 
 
 def rooms_generation(n: int) -> float:

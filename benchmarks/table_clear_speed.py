@@ -20,7 +20,7 @@ import pybullet
 from embodied_bench.tasks.table_clear import env as E
 from embodied_bench.tasks.table_clear import scene as S
 from embodied_bench.tasks.table_clear.oracle import TableClearOracle
-from timing import CallClock
+from timing import CallClock, time_steps
 
 import embodied_bench  # noqa: F401
 from embodied_bench.api import PrivilegedView
@@ -55,12 +55,7 @@ def end_effector(steps: int) -> tuple[float, float]:
     env = gym.make("EmbodiedBench/TableClearEE-v0", layout_split="eval").unwrapped
     env.reset(seed=0, options={"layout": 0})
     actions = np.random.default_rng(0).uniform(-1, 1, (steps, 5)).astype(np.float32)
-    with CallClock(S.pb, "stepSimulation") as clock:
-        start = time.perf_counter()
-        for a in actions:
-            env.step(a)
-        per_step = (time.perf_counter() - start) / steps
-    return per_step, clock.seconds / steps
+    return time_steps(env, actions, S.pb, "stepSimulation")
 
 
 def one_shot_evaluation(agent_ref: str) -> float:

@@ -30,3 +30,13 @@ class CallClock:
 
     def __exit__(self, *exc: Any) -> None:
         setattr(self.module, self.name, self._real)
+
+
+def time_steps(env: Any, actions: Any, module: Any, name: str) -> tuple[float, float]:
+    """Seconds per ``env.step`` over ``actions``, and per step inside ``module.name``."""
+    with CallClock(module, name) as clock:
+        start = time.perf_counter()
+        for action in actions:
+            env.step(action)
+        per_step = (time.perf_counter() - start) / len(actions)
+    return per_step, clock.seconds / len(actions)

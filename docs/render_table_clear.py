@@ -13,11 +13,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from embodied_bench.tasks.table_clear.oracle import TableClearOracle  # noqa: E402
 
 import embodied_bench  # noqa: E402,F401
 from embodied_bench.api import PrivilegedView  # noqa: E402
 from embodied_bench.registry import TASKS  # noqa: E402
-from embodied_bench.tasks.table_clear.oracle import TableClearOracle  # noqa: E402
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from conftest import agent_ref
 
 from embodied_bench.cli import main
+from embodied_bench.results.records import WALL_COLUMNS
 
 SMALL = ["--budget-scale", "0.002"]  # treat-reach: 200 steps, a checkpoint every 20
 
@@ -116,7 +117,7 @@ def test_existing_results_are_never_overwritten(tmp_path):
 
 
 def _curves(root: Path) -> dict[str, pd.DataFrame]:
-    return {str(p.relative_to(root)): pd.read_csv(p).drop(columns=["wall_seconds"]) for p in sorted(root.rglob("curve.csv"))}
+    return {str(p.relative_to(root)): pd.read_csv(p).drop(columns=list(WALL_COLUMNS)) for p in sorted(root.rglob("curve.csv"))}
 
 
 def test_process_pool_gives_the_same_records_as_one_process(tmp_path):

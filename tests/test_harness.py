@@ -16,6 +16,7 @@ from embodied_bench.harness.ledger import ActionChecker, AgentError
 from embodied_bench.harness.runner import Job, run_one, split_seed
 from embodied_bench.registry import load_reference
 from embodied_bench.results import load_runs
+from embodied_bench.results.records import WALL_COLUMNS
 
 
 def _run(spec, agent, tmp_path, seed=0, out=None):
@@ -103,7 +104,7 @@ def test_same_run_twice_gives_identical_curves(mini_spec, tmp_path):
     a, _ = _run(mini_spec, agent_ref("CountingAgent"), tmp_path, out=tmp_path / "a")
     b, _ = _run(mini_spec, agent_ref("CountingAgent"), tmp_path, out=tmp_path / "b")
     c, _ = _run(mini_spec, agent_ref("CountingAgent"), tmp_path, seed=1, out=tmp_path / "c")
-    ca, cb, cc = (pd.read_csv(f"{o.folder}/curve.csv").drop(columns=["wall_seconds"]) for o in (a, b, c))
+    ca, cb, cc = (pd.read_csv(f"{o.folder}/curve.csv").drop(columns=list(WALL_COLUMNS)) for o in (a, b, c))
     pd.testing.assert_frame_equal(ca, cb)
     assert not ca.equals(cc)
 

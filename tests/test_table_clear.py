@@ -104,7 +104,7 @@ def test_reaching_towards_the_person_costs():
     assert sum(costs) > 0
 
 
-def test_one_demonstration_and_one_attempt_per_layout(mini_spec, tmp_path):
+def test_one_demonstration_and_one_attempt_per_layout(tmp_path):
     spec = dataclasses.replace(TASKS.get("table-clear-primitive"), budget=1, eval_every=1, eval_episodes=8)
     spy = load_reference(agent_ref("HouseholdSpy"))
     outcome = run_one(Job(agent=agent_ref("HouseholdSpy"), spec=spec, seed=0, out=str(tmp_path)))
@@ -156,6 +156,8 @@ def test_oneshot_nn_follows_the_demonstration():
     rule = H.household(household)
     for item in demo.meta["items"]:  # the demonstrated items themselves are sent where they went
         assert agent.predict(item["category"], item["colour"], item["dirty"]) == item["destination"]
+        # ...which is where the hidden rule puts them.
+        assert item["destination"] == rule.destination(H.Item(item["category"], item["colour"], item["dirty"], 0.0, 0.0))
     assert rule.family in H.RULE_FAMILIES
 
 

@@ -47,7 +47,6 @@ from embodied_bench.results import provenance
 from embodied_bench.results.provenance import sha256_text
 from embodied_bench.results.records import (
     SCHEMA_VERSION,
-    read_run_json,
     run_dir,
     write_curve,
     write_run_json,
@@ -80,7 +79,6 @@ class Outcome:
     folder: str
     env_steps: int = 0
     error: str | None = None
-    final_success: float | None = None
 
 
 def split_seed(seed: int) -> tuple[int, int]:
@@ -377,7 +375,6 @@ def _check_counts(run: _Run, train: StepCounter, evaluation: StepCounter) -> Non
 
 def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str, error: str | None, stopped: bool, key: str) -> Outcome:
     env_steps = 0
-    final = None
     if run is not None:
         ledger = run.ledger
         env_steps = ledger.env_steps
@@ -397,19 +394,13 @@ def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str,
         if status == "complete" and len(run.rows) != len(run.spec.checkpoints()):
             status, error = "failed", f"the curve has {len(run.rows)} checkpoints, expected {len(run.spec.checkpoints())}"
         if run.rows:
-            final = run.rows[-1]["eval_success"]
             record["curve_sha256"] = sha256_text((folder / "curve.csv").read_text(encoding="utf-8"))
     record["status"] = status
     record["error"] = error
     record["finished_at"] = _now()
     write_run_json(folder, record)
-    return Outcome(key, status, str(folder), env_steps, error, final)
+    return Outcome(key, status, str(folder), env_steps, error)
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def existing_status(job_folder: Path) -> str | None:
-    record = read_run_json(job_folder)
-    return None if record is None else record.get("status")
