@@ -82,6 +82,9 @@ class TaskSpec:
     """Keyword arguments for ``gymnasium.make`` on top of the registered defaults."""
     oracle: str | None = None
     """``"module:Class"`` of the task's privileged scripted oracle, used by ``scripted``."""
+    one_shot: bool = False
+    """Every layout comes with a demonstration (``info["demonstrations"]`` on reset), so
+    the evaluation at checkpoint 0, before any practice, is the first-attempt score."""
 
     def __post_init__(self) -> None:
         if self.budget_unit not in BUDGET_UNITS:

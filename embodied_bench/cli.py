@@ -197,3 +197,150 @@ def _summary(outcomes: list, kept: list, planned: int, out: Path, interrupted: b
         raise SystemExit(130)
     if counts.get("failed"):
         raise SystemExit(1)
+
+
+def _load_for_report(dirs: Iterable[Path]) -> tuple[Any, list[str], list[Path]]:
+    """The complete runs below ``dirs`` as one frame, warnings about the runs left out,
+    and the run folders used."""
+    from embodied_bench.results import RecordError, load_runs
+    from embodied_bench.results.load import run_statuses
+
+    dirs = list(dirs)
+    try:
+        df = load_runs(dirs)
+        statuses = run_statuses(dirs)
+    except RecordError as exc:
+        raise InputError(str(exc)) from None
+    if df.empty:
+        found = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no run records"
+        raise InputError(f"no complete runs below {', '.join(map(str, dirs))} ({found}); point at the --out folder of `embodied-bench run`")
+    left = {s: n for s, n in statuses.items() if s != "complete"}
+    notes = [f"{sum(left.values())} runs left out because they are not complete ({', '.join(f'{n} {s}' for s, n in sorted(left.items()))})"] if left else []
+    return df, notes, sorted({Path(d) for d in df["run_dir"]})
+
+
+def _bar_progress(label: str) -> tuple[Any, Any]:
+    state: dict[str, Any] = {"bar": None}
+
+    def progress(advance: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(advance)
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+    return progress, close
+
+
+@main.command("report")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the report (created; files in it are replaced).")
+@click.option("--reps", type=click.IntRange(min=100), default=50_000, show_default=True, help="Bootstrap replicates for aggregate intervals and probability of improvement.")
+@click.option("--band-reps", type=click.IntRange(min=100), default=5_000, show_default=True, help="Bootstrap replicates for the bands in the figures.")
+@click.option("--confidence", type=click.FloatRange(0.5, 1.0, min_open=False, max_open=True), default=0.95, show_default=True, help="Coverage of every interval.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap seed (same runs and seed: same intervals).")
+@click.option("--per-run-lines", is_flag=True, help="Also draw every run as a thin line in the learning curves.")
+@click.option("--no-svg", is_flag=True, help="Write the figures as PNG only.")
+def report_cmd(dirs: tuple[Path, ...], out: Path, reps: int, band_reps: int, confidence: float, seed: int, per_run_lines: bool, no_svg: bool) -> None:
+    """Metrics, intervals and figures for the complete runs below DIRS: per_run.csv,
+    aggregates.csv, figures/ (PNG, SVG), report.md and a self-contained report.html."""
+    from embodied_bench.metrics.tables import MixedRunsError
+    from embodied_bench.report import ReportOptions, build_report
+    from embodied_bench.results.load import provenance_table
+
+    df, notes, run_dirs = _load_for_report(dirs)
+    options = ReportOptions(reps=reps, band_reps=band_reps, confidence=confidence, seed=seed, per_run_lines=per_run_lines, formats=("png",) if no_svg else ("png", "svg"))
+    suites = {name: tuple(SUITES.get(name)) for name in SUITES.names()}
+    progress, close = _bar_progress("bootstrap")
+    try:
+        result = build_report(df, out, options, suites=suites, provenance=provenance_table(run_dirs), notes=notes, progress=progress)
+    except MixedRunsError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        close()
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"report on {len(result.per_run)} runs written to {out}/: report.html, report.md, per_run.csv, aggregates.csv, figures/")
+
+
+@main.command("compare")
+@click.argument("a")
+@click.argument("b")
+@click.option("--runs", "runs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of runs holding both agents: A and B are then agent names in it (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder for the overlaid learning curves [default: compare-A-vs-B].")
+@click.option("--reps", type=click.IntRange(min=100), default=50_000, show_default=True, help="Bootstrap replicates.")
+@click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95, show_default=True, help="Coverage of the intervals.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap seed.")
+def compare_cmd(a: str, b: str, runs: tuple[Path, ...], out: Path | None, reps: int, confidence: float, seed: int) -> None:
+    """Is A more sample-efficient than B? A and B are two run folders (one agent each), or
+    two agent names inside the folders given with --runs. Prints the probability of
+    improvement and the difference in IQM of normalised AUC with their intervals, a
+    verdict, and writes the overlaid learning curves."""
+    import pandas as pd
+
+    from embodied_bench.metrics import tables
+    from embodied_bench.metrics.compare import compare_agents
+    from embodied_bench.report import figures
+
+    if runs:
+        df, notes, _ = _load_for_report(runs)
+        present = set(df["agent"])
+        for name in (a, b):
+            if name not in present:
+                raise InputError(f"agent {name} has no complete runs in {', '.join(map(str, runs))} (found: {', '.join(sorted(present))})")
+        name_a, name_b = a, b
+        df = df[df["agent"].isin([a, b])]
+    else:
+        frames, notes = [], []
+        for arg in (a, b):
+            folder = Path(arg)
+            if not folder.is_dir():
+                raise InputError(f"{arg} is not a folder of runs; to compare two agents inside one folder, pass it with --runs")
+            part, n, _ = _load_for_report([folder])
+            names = sorted(part["agent"].unique())
+            if len(names) > 1:
+                raise InputError(f"{arg} holds runs of several agents ({', '.join(names)}): name two of them and pass the folder with --runs")
+            frames.append(part)
+            notes += n
+        name_a, name_b = frames[0]["agent"].iloc[0], frames[1]["agent"].iloc[0]
+        if name_a == name_b:  # the same agent in two folders (e.g. before and after a change)
+            name_a, name_b = f"{name_a} ({a})", f"{name_b} ({b})"
+            frames[0] = frames[0].assign(agent=name_a)
+            frames[1] = frames[1].assign(agent=name_b)
+        df = pd.concat(frames, ignore_index=True)
+    if name_a == name_b:
+        raise InputError(f"A and B are the same agent ({name_a}); name two different ones")
+    try:
+        df, warnings = tables.check_runs(df)
+        per_run = tables.per_run_table(df)
+        result = compare_agents(per_run, name_a, name_b, reps=reps, confidence=confidence, seed=seed)
+    except tables.MixedRunsError as exc:
+        raise InputError(str(exc)) from None
+    for w in [*notes, *warnings]:
+        click.echo(f"warning: {w}", err=True)
+    conf = f"{confidence:.0%}"
+    click.echo(f"tasks: {', '.join(result.tasks)}")
+    click.echo(
+        _table(
+            ["statistic", "estimate", f"{conf} CI"],
+            [
+                [f"P({name_a} > {name_b}) on normalised AUC", f"{result.p_auc:.3f}", f"[{result.p_auc_ci[0]:.3f}, {result.p_auc_ci[1]:.3f}]"],
+                [f"IQM AUC({name_a}) - IQM AUC({name_b})", f"{result.iqm_auc_diff:+.3f}", f"[{result.iqm_auc_diff_ci[0]:+.3f}, {result.iqm_auc_diff_ci[1]:+.3f}]"],
+                [f"P({name_a} > {name_b}) on final success", f"{result.p_final:.3f}", f"[{result.p_final_ci[0]:.3f}, {result.p_final_ci[1]:.3f}]"],
+            ],
+        )
+    )
+    click.echo(result.verdict())
+    out = out or Path(f"compare-{_slug(name_a)}-vs-{_slug(name_b)}")
+    sub = df[df["task"].isin(result.tasks)]
+    bands = tables.curve_table(sub, reps=min(reps, 5_000), confidence=confidence, seed=seed)
+    styles = figures.agent_styles(dict(sub.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool)))
+    paths = figures.save(figures.learning_curves(bands, styles, sub, title=f"{name_a} vs {name_b}"), out, "learning-curves")
+    click.echo(f"learning curves: {', '.join(str(p) for p in paths.values())}")
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-") or "agent"

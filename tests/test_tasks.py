@@ -100,6 +100,14 @@ def test_eval_layouts_are_held_out(spec):
         train.reset(options={"layout_seed": eval_seeds[0]})
 
 
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_one_shot_tasks_and_only_they_come_with_demonstrations(spec):
+    # Reports read checkpoint 0 of a one_shot task as its first-attempt score.
+    env = gym.make(spec.gym_id, **spec.env_kwargs)
+    _, info = env.reset(seed=0)
+    assert ("demonstrations" in info) == spec.one_shot
+
+
 # -- treat-reach -------------------------------------------------------------------------
 
 

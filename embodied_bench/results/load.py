@@ -9,7 +9,29 @@ import pandas as pd
 
 from embodied_bench.results.records import CURVE_COLUMNS, read_run_json
 
-RUN_COLUMNS: tuple[str, ...] = ("task", "task_version", "agent", "privileged", "seed", "status", "budget", "budget_unit", "run_dir")
+RUN_COLUMNS: tuple[str, ...] = (
+    "task",
+    "task_version",
+    "task_hash",
+    "agent",
+    "privileged",
+    "seed",
+    "status",
+    "budget",
+    "budget_unit",
+    "budget_scale",
+    "threshold",
+    "cost_limit",
+    "one_shot",
+    "animal_budget",
+    "run_dir",
+)
+"""Per-run columns of ``load_runs``: the run's identity and the protocol it was scored
+under (from the task spec its record keeps)."""
+
+
+class RecordError(ValueError):
+    """A run record that cannot be read: the message names the file and what to do."""
 
 
 def find_run_dirs(paths: Iterable[str | Path]) -> list[Path]:
@@ -37,18 +59,17 @@ def load_runs(paths: Iterable[str | Path], statuses: tuple[str, ...] | None = ("
         curve_path = folder / "curve.csv"
         if not curve_path.is_file():
             continue
-        curve = pd.read_csv(curve_path)
-        ident = {
-            "task": record["task"]["id"],
-            "task_version": record["task"]["version"],
-            "agent": record["agent"]["name"],
-            "privileged": bool(record["agent"].get("privileged", False)),
-            "seed": record["seed"],
-            "status": record["status"],
-            "budget": record["budget"]["amount"],
-            "budget_unit": record["budget"]["unit"],
-            "run_dir": str(folder),
-        }
+        try:
+            ident = _identity(record, folder)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise RecordError(f"{folder / 'run.json'}: not a run record this version can read (no {exc}); rerun it or leave it out") from None
+        try:
+            curve = pd.read_csv(curve_path)
+        except (OSError, ValueError) as exc:
+            raise RecordError(f"{curve_path}: cannot be read as a curve ({exc}); rerun the run or leave it out") from None
+        missing = [c for c in ("checkpoint", "budget_used", "eval_success") if c not in curve.columns]
+        if missing:
+            raise RecordError(f"{curve_path}: missing columns {', '.join(missing)}; rerun the run or leave it out")
         for col, value in reversed(ident.items()):
             curve.insert(0, col, value)
         frames.append(curve)
@@ -56,3 +77,75 @@ def load_runs(paths: Iterable[str | Path], statuses: tuple[str, ...] | None = ("
         return pd.DataFrame(columns=[*RUN_COLUMNS, *CURVE_COLUMNS])
     df = pd.concat(frames, ignore_index=True)
     return df.sort_values(["task", "agent", "seed", "checkpoint"], kind="stable").reset_index(drop=True)
+
+
+def _identity(record: dict, folder: Path) -> dict:
+    spec = record["task"].get("spec") or {}
+    return {
+        "task": record["task"]["id"],
+        "task_version": record["task"]["version"],
+        "task_hash": record["task"].get("hash"),
+        "agent": record["agent"]["name"],
+        "privileged": bool(record["agent"].get("privileged", False)),
+        "seed": record["seed"],
+        "status": record["status"],
+        "budget": record["budget"]["amount"],
+        "budget_unit": record["budget"]["unit"],
+        "budget_scale": record["budget"].get("scale", 1.0),
+        "threshold": spec.get("threshold", float("nan")),
+        "cost_limit": spec.get("cost_limit", float("nan")),
+        "one_shot": bool(spec.get("one_shot", False)),
+        "animal_budget": (spec.get("reference") or {}).get("animal_budget", float("nan")),
+        "run_dir": str(folder),
+    }
+
+
+def run_statuses(paths: Iterable[str | Path]) -> dict[str, int]:
+    """How many run records below ``paths`` have each status (``unreadable`` for a
+    ``run.json`` that is not a record)."""
+    counts: dict[str, int] = {}
+    for folder in find_run_dirs(paths):
+        record = read_run_json(folder)
+        status = str(record.get("status")) if record is not None else "unreadable"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def provenance_table(run_dirs: Iterable[str | Path]) -> pd.DataFrame:
+    """Where the runs came from, per task and agent: runs, task version and hash, agent
+    source hash, embodied-bench version and git revision (each distinct value listed)."""
+    rows = []
+    for folder in run_dirs:
+        record = read_run_json(Path(folder)) or {}
+        task, agent = record.get("task") or {}, record.get("agent") or {}
+        rows.append(
+            {
+                "task": task.get("id"),
+                "version": task.get("version"),
+                "agent": agent.get("name"),
+                "seed": record.get("seed"),
+                "task hash": (task.get("hash") or "")[:12],
+                "agent source": (agent.get("source_hash") or "")[:12],
+                "embodied-bench": (record.get("versions") or {}).get("embodied-bench"),
+                "git": _short_revision(record.get("git")),
+            }
+        )
+    if not rows:
+        return pd.DataFrame()
+    df = pd.DataFrame(rows)
+
+    def distinct(s: pd.Series) -> str:
+        return ", ".join(sorted({str(v) for v in s if v is not None and v == v})) or "–"
+
+    return (
+        df.groupby(["task", "version", "agent"], sort=True)
+        .agg(runs=("seed", "size"), **{c: (c, distinct) for c in ("task hash", "agent source", "embodied-bench", "git")})
+        .reset_index()
+    )
+
+
+def _short_revision(rev: str | None) -> str | None:
+    if not rev:
+        return None
+    commit, plus, rest = rev.partition("+")
+    return commit[:12] + plus + rest

@@ -21,6 +21,7 @@ PRIMITIVE = TaskSpec(
     reference=Reference(random_score=0.0, oracle_score=1.0, animal_budget=0, animal_source=_CHILD),
     description=_DESCRIPTION + " Pick-and-place primitives; checkpoint 0 is the one-shot score.",
     oracle="embodied_bench.tasks.table_clear.oracle:TableClearOracle",
+    one_shot=True,
 )
 
 EE = TaskSpec(
@@ -37,6 +38,7 @@ EE = TaskSpec(
     reference=Reference(random_score=0.0, oracle_score=None, animal_budget=0, animal_source=_CHILD),
     description=_DESCRIPTION + " End-effector velocities at 20 Hz.",
     oracle=None,
+    one_shot=True,
 )
 
 register_task(PRIMITIVE, "embodied_bench.tasks.table_clear.env:TableClearPrimitiveEnv", max_episode_steps=16)

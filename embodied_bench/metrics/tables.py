@@ -1,0 +1,353 @@
+"""Tables from loaded run records: one row per run (``per_run_table``), aggregates with
+bootstrap intervals per agent and task and per agent over several tasks
+(``aggregate_table``), steps-to-threshold summaries and pairwise probability of
+improvement.
+
+The input is the tidy frame of ``embodied_bench.results.load_runs``: one row per (run,
+checkpoint). Frames built elsewhere (published curves, other harnesses) work too; they need
+``task``, ``agent``, ``seed``, ``budget_used`` and ``eval_success``, and ``check_runs``
+fills the other columns with neutral values.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from embodied_bench.metrics.aggregates import (
+    AGGREGATES,
+    aggregate_all,
+    probability_of_improvement,
+)
+from embodied_bench.metrics.bootstrap import interval_estimates
+from embodied_bench.metrics.curves import cost_rate, normalized_auc, steps_to_threshold
+
+REQUIRED = ("task", "agent", "seed", "budget_used", "eval_success")
+_DEFAULTS = {
+    "task_version": 0,
+    "task_hash": None,
+    "privileged": False,
+    "budget_unit": "steps",
+    "budget_scale": 1.0,
+    "threshold": np.nan,
+    "cost_limit": np.nan,
+    "one_shot": False,
+    "animal_budget": np.nan,
+    "train_cost": np.nan,
+    "eval_cost": np.nan,
+    "eval_partial": np.nan,
+    "train_episodes": np.nan,
+}
+MIN_RUNS = 5
+"""Fewer runs per task than this and percentile-bootstrap intervals under-cover."""
+SCORE_METRICS = ("final_success", "auc")
+"""Per-run scores the aggregates are computed for: final evaluation success and the
+normalised area under the success curve (sample efficiency)."""
+
+
+class MixedRunsError(ValueError):
+    """Runs that must not be aggregated together (different task versions, budgets or
+    evaluation grids, or one run given twice)."""
+
+
+def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Validate a tidy frame of runs for aggregation; return it with defaults filled and
+    the warnings a reader must see. Raises ``MixedRunsError`` for runs that cannot be
+    aggregated together."""
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise MixedRunsError(f"the runs lack the columns {', '.join(missing)}")
+    if df.empty:
+        raise MixedRunsError("no complete runs to report on")
+    df = df.copy()
+    for col, value in _DEFAULTS.items():
+        if col not in df.columns:
+            df[col] = value
+    if "run_dir" not in df.columns:
+        df["run_dir"] = df["task"].astype(str) + "/" + df["agent"].astype(str) + "/seed-" + df["seed"].astype(str)
+    if "budget" not in df.columns:
+        df["budget"] = df.groupby("run_dir")["budget_used"].transform("max")
+    if "env_steps" not in df.columns:
+        df["env_steps"] = np.where(df["budget_unit"] == "steps", df["budget_used"], np.nan)
+
+    warnings: list[str] = []
+    for task, g in df.groupby("task", sort=True):
+        versions = sorted(g["task_version"].unique())
+        if len(versions) > 1:
+            raise MixedRunsError(f"runs of task {task} mix task versions {', '.join(map(str, versions))}: report each version separately")
+        budgets = sorted(g["budget"].unique())
+        if len(budgets) > 1:
+            raise MixedRunsError(f"runs of task {task} mix budgets {', '.join(f'{b:,}' for b in budgets)} (different --budget-scale?): report them separately")
+        grids = {tuple(r["budget_used"]) for _, r in g.groupby("run_dir")}
+        if len(grids) > 1:
+            raise MixedRunsError(f"runs of task {task} were evaluated on different checkpoint grids: report them separately")
+        hashes = {h for h in g["task_hash"].dropna().unique()}
+        if len(hashes) > 1:
+            warnings.append(f"runs of task {task} v{versions[0]} ran different task code ({len(hashes)} task hashes) under the same version")
+    dup = df.drop_duplicates(["task", "agent", "seed", "run_dir"]).groupby(["task", "agent", "seed"])["run_dir"].apply(list)
+    dup = dup[dup.map(len) > 1]
+    if len(dup):
+        (task, agent, seed), dirs = next(iter(dup.items()))
+        raise MixedRunsError(f"run {task}/{agent}/seed {seed} is given {len(dirs)} times ({', '.join(dirs)}): pass each run once")
+    counts = df.drop_duplicates("run_dir").groupby(["task", "agent"]).size()
+    few = counts[counts < MIN_RUNS]
+    if len(few):
+        pairs = ", ".join(f"{a} on {t} ({n})" for (t, a), n in few.items())
+        warnings.append(f"fewer than {MIN_RUNS} runs for {pairs}: bootstrap intervals will under-cover")
+    return df, warnings
+
+
+def per_run_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per run: final success, normalised AUC, steps-to-threshold (first
+    checkpoint and interpolated crossing, censored at the budget), cumulative training
+    cost, cost rate, final evaluation cost, first-attempt success (one-shot tasks)."""
+    rows = []
+    for _, g in df.sort_values(["task", "agent", "seed", "budget_used"]).groupby("run_dir", sort=False):
+        first = g.iloc[0]
+        last = g.iloc[-1]
+        steps = g["budget_used"].to_numpy(float)
+        success = g["eval_success"].to_numpy(float)
+        crossing = steps_to_threshold(steps, success, float(first["threshold"])) if np.isfinite(first["threshold"]) else None
+        rows.append(
+            {
+                "task": first["task"],
+                "task_version": first["task_version"],
+                "agent": first["agent"],
+                "privileged": bool(first["privileged"]),
+                "seed": first["seed"],
+                "budget": first["budget"],
+                "budget_unit": first["budget_unit"],
+                "checkpoints": len(g),
+                "final_success": float(last["eval_success"]),
+                "final_partial": float(last["eval_partial"]),
+                "auc": float(normalized_auc(steps, success)),
+                "threshold": float(first["threshold"]),
+                "reached_threshold": bool(crossing.reached) if crossing else False,
+                "steps_to_threshold": float(crossing.first) if crossing else np.nan,
+                "threshold_crossing": float(crossing.crossing) if crossing else np.nan,
+                "train_cost": float(last["train_cost"]),
+                "env_steps": float(last["env_steps"]),
+                "cost_rate": float(cost_rate(last["train_cost"], last["env_steps"])),
+                "final_eval_cost": float(last["eval_cost"]),
+                "cost_limit": float(first["cost_limit"]),
+                "within_cost_limit": bool(last["eval_cost"] <= first["cost_limit"]) if np.isfinite(last["eval_cost"]) and np.isfinite(first["cost_limit"]) else None,
+                "first_attempt_success": float(g["eval_success"].iloc[0]) if first["one_shot"] and steps[0] == 0 else np.nan,
+                "animal_budget": first["animal_budget"],
+                "run_dir": first["run_dir"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def score_array(per_run: pd.DataFrame, tasks: Iterable[str], columns: Iterable[str] = SCORE_METRICS) -> np.ndarray:
+    """Scores of one agent's runs as ``(runs, tasks, len(columns))``, tasks in the given
+    order; a task with fewer runs than the most is padded with NaN rows."""
+    tasks, columns = list(tasks), list(columns)
+    by_task = [per_run.loc[per_run["task"] == t].sort_values("seed")[columns].to_numpy(float) for t in tasks]
+    runs = max(len(b) for b in by_task)
+    out = np.full((runs, len(tasks), len(columns)), np.nan)
+    for j, b in enumerate(by_task):
+        out[: len(b), j] = b
+    return out
+
+
+def _all_scores(a: np.ndarray) -> np.ndarray:
+    # (..., runs, tasks, metrics) -> (..., metrics * 4): every aggregate of every metric.
+    return np.concatenate([aggregate_all(a[..., m]) for m in range(a.shape[-1])], axis=-1)
+
+
+def scopes(per_run: pd.DataFrame, suites: Mapping[str, tuple[str, ...]] | None = None) -> list[tuple[str, str, tuple[str, ...]]]:
+    """What to aggregate over, as (scope, kind, tasks): each task; each suite whose tasks
+    all have runs; and, with two tasks or more, the tasks every agent ran ("common")."""
+    tasks = sorted(per_run["task"].unique())
+    out = [(t, "task", (t,)) for t in tasks]
+    for name, members in (suites or {}).items():
+        if set(members) <= set(tasks) and len(members) > 0:
+            out.append((name, "suite", tuple(members)))
+    common = set(tasks)
+    for _, g in per_run.groupby("agent"):
+        common &= set(g["task"])
+    if len(tasks) > 1 and common:
+        out.append(("all common tasks", "common", tuple(sorted(common))))
+    return out
+
+
+def aggregate_table(
+    per_run: pd.DataFrame,
+    suites: Mapping[str, tuple[str, ...]] | None = None,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Per agent and scope (``scopes``) and per score metric (``SCORE_METRICS``): runs,
+    tasks, and IQM, median, mean and optimality gap each with its bootstrap interval
+    (columns ``<aggregate>``, ``<aggregate>_lo``, ``<aggregate>_hi``). An agent gets a
+    multi-task row only where it ran every task of the scope."""
+    data: dict[str, np.ndarray] = {}
+    meta: dict[str, dict] = {}
+    for scope, kind, tasks in scopes(per_run, suites):
+        for agent, g in per_run.groupby("agent", sort=True):
+            if not set(tasks) <= set(g["task"]):
+                continue
+            key = f"{agent}|{scope}"
+            data[key] = score_array(g, tasks)
+            meta[key] = {"agent": agent, "privileged": bool(g["privileged"].iloc[0]), "scope": scope, "scope_kind": kind, "tasks": len(tasks), "runs": int(g["task"].isin(tasks).sum())}
+    points, intervals = interval_estimates(data, _all_scores, reps=reps, confidence=confidence, seed=seed, progress=progress)
+    rows = []
+    names = list(AGGREGATES)
+    for key, m in meta.items():
+        for k, metric in enumerate(SCORE_METRICS):
+            row = {**m, "metric": metric}
+            for a, agg in enumerate(names):
+                i = k * len(names) + a
+                row[agg] = float(points[key][i])
+                row[f"{agg}_lo"] = float(intervals[key][0, i])
+                row[f"{agg}_hi"] = float(intervals[key][1, i])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def bootstrap_work(per_run: pd.DataFrame, suites: Mapping[str, tuple[str, ...]] | None, reps: int) -> int:
+    """Replicates ``aggregate_table`` will draw (for a progress bar)."""
+    n = 0
+    for _, _, tasks in scopes(per_run, suites):
+        n += sum(set(tasks) <= set(g["task"]) for _, g in per_run.groupby("agent"))
+    return n * reps
+
+
+def threshold_table(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Per task and agent: how many runs reached the threshold and the median
+    (interpolated) steps-to-threshold. A run that never reached it counts as never, so the
+    median exists only when at least half the runs reached it (NaN otherwise)."""
+    rows = []
+    for (task, agent), g in per_run.groupby(["task", "agent"], sort=True):
+        times = np.where(g["reached_threshold"], g["threshold_crossing"], np.inf)
+        med = float(np.median(times)) if len(times) else np.nan
+        rows.append(
+            {
+                "task": task,
+                "agent": agent,
+                "privileged": bool(g["privileged"].iloc[0]),
+                "runs": len(g),
+                "reached": int(g["reached_threshold"].sum()),
+                "threshold": float(g["threshold"].iloc[0]),
+                "median_steps_to_threshold": med if np.isfinite(med) else np.nan,
+                "budget": g["budget"].iloc[0],
+                "budget_unit": g["budget_unit"].iloc[0],
+                "animal_budget": g["animal_budget"].iloc[0],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def common_scores(per_run: pd.DataFrame, a: str, b: str, metric: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Scores of agents ``a`` and ``b`` on the tasks both ran: two ``(runs, tasks)``
+    arrays and the task list."""
+    ta = set(per_run.loc[per_run["agent"] == a, "task"])
+    tb = set(per_run.loc[per_run["agent"] == b, "task"])
+    tasks = sorted(ta & tb)
+    if not tasks:
+        raise MixedRunsError(f"{a} and {b} have no task in common")
+    xa = score_array(per_run[per_run["agent"] == a], tasks, [metric])[..., 0]
+    xb = score_array(per_run[per_run["agent"] == b], tasks, [metric])[..., 0]
+    return xa, xb, tasks
+
+
+def improvement_table(
+    per_run: pd.DataFrame,
+    metric: str = "auc",
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """P(row agent > column agent) on ``metric`` over the tasks both ran, with its
+    interval, for every ordered pair of agents. Each unordered pair is bootstrapped once;
+    P(b > a) is 1 - P(a > b) in every replicate, so its interval is the mirror image."""
+    agents = sorted(per_run["agent"].unique())
+    rows = []
+    for i, a in enumerate(agents):
+        for b in agents[i + 1 :]:
+            try:
+                xa, xb, tasks = common_scores(per_run, a, b, metric)
+            except MixedRunsError:
+                continue
+            p, ci = interval_estimates({f"{a}>{b}|{metric}": (xa, xb)}, probability_of_improvement, reps=reps, confidence=confidence, seed=seed, progress=progress)
+            point, (lo, hi) = float(p[f"{a}>{b}|{metric}"]), ci[f"{a}>{b}|{metric}"]
+            rows.append({"a": a, "b": b, "metric": metric, "tasks": len(tasks), "p": point, "p_lo": float(lo), "p_hi": float(hi)})
+            rows.append({"a": b, "b": a, "metric": metric, "tasks": len(tasks), "p": 1 - point, "p_lo": float(1 - hi), "p_hi": float(1 - lo)})
+    return pd.DataFrame(rows, columns=["a", "b", "metric", "tasks", "p", "p_lo", "p_hi"])
+
+
+def improvement_work(per_run: pd.DataFrame, reps: int) -> int:
+    """Replicates ``improvement_table`` will draw (for a progress bar)."""
+    k = per_run["agent"].nunique()
+    return k * (k - 1) // 2 * reps
+
+
+def curve_table(
+    df: pd.DataFrame,
+    column: str = "eval_success",
+    reps: int = 5_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """IQM across runs of ``column`` at each checkpoint, with its bootstrap band, per task
+    and agent: columns task, agent, privileged, budget_unit, step, runs, iqm, lo, hi. Runs
+    are resampled whole (one index per run for all checkpoints)."""
+    from embodied_bench.metrics.aggregates import iqm
+    from embodied_bench.metrics.bootstrap import per_checkpoint
+
+    data, meta = {}, {}
+    for (task, agent), g in df.groupby(["task", "agent"], sort=True):
+        wide = g.pivot_table(index="run_dir", columns="budget_used", values=column, aggfunc="first", dropna=False)
+        if wide.isna().all().all():
+            continue
+        key = f"{task}|{agent}|{column}"
+        data[key] = wide.to_numpy(float)[:, None, :]
+        meta[key] = (task, agent, bool(g["privileged"].iloc[0]), g["budget_unit"].iloc[0], wide.columns.to_numpy(float), len(wide))
+    points, intervals = interval_estimates(data, per_checkpoint(iqm), reps=reps, confidence=confidence, seed=seed, progress=progress)
+    rows = []
+    for key, (task, agent, privileged, unit, steps, runs) in meta.items():
+        for c, step in enumerate(steps):
+            rows.append({"task": task, "agent": agent, "privileged": privileged, "budget_unit": unit, "step": step, "runs": runs, "iqm": points[key][c], "lo": intervals[key][0, c], "hi": intervals[key][1, c]})
+    return pd.DataFrame(rows, columns=["task", "agent", "privileged", "budget_unit", "step", "runs", "iqm", "lo", "hi"])
+
+
+def curve_work(df: pd.DataFrame, reps: int) -> int:
+    """Replicates ``curve_table`` will draw (for a progress bar)."""
+    return df.groupby(["task", "agent"]).ngroups * reps
+
+
+def profile_table(
+    per_run: pd.DataFrame,
+    tasks: Iterable[str],
+    metric: str = "final_success",
+    taus: np.ndarray | None = None,
+    reps: int = 5_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Performance profile of each agent that ran all ``tasks``: the fraction of runs with
+    ``metric`` above each tau, with its bootstrap band. Columns agent, privileged, tau,
+    fraction, lo, hi."""
+    from embodied_bench.metrics.aggregates import performance_profile
+
+    tasks = list(tasks)
+    taus = np.linspace(0.0, 1.0, 101) if taus is None else np.asarray(taus, float)
+    data, priv = {}, {}
+    for agent, g in per_run.groupby("agent", sort=True):
+        if set(tasks) <= set(g["task"]):
+            data[f"{agent}|profile|{metric}"] = score_array(g, tasks, [metric])[..., 0]
+            priv[f"{agent}|profile|{metric}"] = (agent, bool(g["privileged"].iloc[0]))
+    points, intervals = interval_estimates(data, lambda s: performance_profile(s, taus), reps=reps, confidence=confidence, seed=seed, progress=progress)
+    rows = []
+    for key, (agent, privileged) in priv.items():
+        for k, tau in enumerate(taus):
+            rows.append({"agent": agent, "privileged": privileged, "tau": tau, "fraction": points[key][k], "lo": intervals[key][0, k], "hi": intervals[key][1, k]})
+    return pd.DataFrame(rows, columns=["agent", "privileged", "tau", "fraction", "lo", "hi"])

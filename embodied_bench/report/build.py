@@ -1,0 +1,289 @@
+"""``embodied-bench report``: from a tidy frame of runs to per_run.csv, aggregates.csv,
+figures (PNG and SVG), report.md and a self-contained report.html."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+import embodied_bench
+from embodied_bench.metrics import tables
+from embodied_bench.report import document as doc
+from embodied_bench.report import figures
+from embodied_bench.results.records import atomic_write_text
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(advance, total)`` while bootstrap replicates are drawn."""
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How a report is computed."""
+
+    reps: int = 50_000
+    """Bootstrap replicates for the aggregate intervals and probability of improvement."""
+    band_reps: int = 5_000
+    """Bootstrap replicates for the bands of the figures (curves, profiles)."""
+    confidence: float = 0.95
+    """Coverage of every interval."""
+    seed: int = 0
+    """Seed of the bootstrap: the same runs and seed give the same intervals."""
+    per_run_lines: bool = False
+    """Draw every run as a thin line under the IQM of the learning curves."""
+    formats: tuple[str, ...] = ("png", "svg")
+    """File formats of the figures (PNG is always written: the reports embed it)."""
+
+
+@dataclass
+class Report:
+    """What ``build_report`` wrote and computed."""
+
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    per_run: pd.DataFrame | None = None
+    aggregates: pd.DataFrame | None = None
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "–" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.{digits}f}"
+
+
+def _ci(point: float, lo: float, hi: float) -> str:
+    return f"{_fmt(point)} [{_fmt(lo)}, {_fmt(hi)}]"
+
+
+def _count(x: float, unit: str) -> str:
+    if x is None or not np.isfinite(x):
+        return "–"
+    return f"{x:,.0f} {unit}"
+
+
+def _label(agent: str, privileged: bool) -> str:
+    return agent + (f" {figures.PRIVILEGED_MARK}" if privileged else "")
+
+
+def headline_scope(aggregates: pd.DataFrame) -> str:
+    """The scope the report leads with: the tasks all agents ran when there are several,
+    else the only task."""
+    kinds = aggregates.drop_duplicates("scope").set_index("scope")["scope_kind"]
+    for kind in ("common", "suite", "task"):
+        if (kinds == kind).any():
+            return str(kinds[kinds == kind].index[0])
+    raise ValueError("no aggregates")
+
+
+def build_report(
+    df: pd.DataFrame,
+    out: Path,
+    options: ReportOptions = ReportOptions(),
+    suites: Mapping[str, tuple[str, ...]] | None = None,
+    provenance: pd.DataFrame | None = None,
+    notes: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Compute every table and figure for the runs in ``df`` (the tidy frame of
+    ``load_runs``) and write them to ``out``. Raises ``tables.MixedRunsError`` for runs
+    that cannot be aggregated together. ``notes`` are warnings found while loading."""
+    out = Path(out)
+    df, warnings = tables.check_runs(df)
+    warnings = [*notes, *warnings]
+    report = Report(out=out, warnings=warnings)
+    per_run = tables.per_run_table(df)
+    agents = dict(per_run.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool))
+    styles = figures.agent_styles(agents)
+
+    total = (
+        tables.bootstrap_work(per_run, suites, options.reps)
+        + tables.improvement_work(per_run, options.reps)
+        + tables.curve_work(df, options.band_reps) * (1 + 2 * _has_costs(df))
+        + len(agents) * options.band_reps
+    )
+
+    def advance(n: int) -> None:
+        if progress is not None:
+            progress(n, total)
+
+    common = dict(confidence=options.confidence, seed=options.seed, progress=advance)
+    aggregates = tables.aggregate_table(per_run, suites, reps=options.reps, **common)
+    improvement = tables.improvement_table(per_run, "auc", reps=options.reps, **common)
+    bands = tables.curve_table(df, "eval_success", reps=options.band_reps, **common)
+    head = headline_scope(aggregates)
+    head_tasks = tables.scopes(per_run, suites)
+    head_tasks = next(t for s, _, t in head_tasks if s == head)
+    profile = tables.profile_table(per_run, head_tasks, reps=options.band_reps, **common)
+    cost_bands = None
+    if _has_costs(df):
+        cost_bands = (
+            tables.curve_table(df, "train_cost", reps=options.band_reps, **common),
+            tables.curve_table(df, "eval_cost", reps=options.band_reps, **common),
+        )
+    thresholds = tables.threshold_table(per_run)
+    report.per_run, report.aggregates = per_run, aggregates
+
+    out.mkdir(parents=True, exist_ok=True)
+    figdir = out / "figures"
+    formats = tuple(dict.fromkeys(("png", *options.formats)))
+    images: dict[str, doc.Image] = {}
+
+    def add_figure(name: str, fig, alt: str) -> None:
+        paths = figures.save(fig, figdir, name, formats)
+        report.files.extend(paths.values())
+        images[name] = doc.Image(path=f"figures/{name}.png", alt=alt, png=paths["png"].read_bytes())
+
+    add_figure("learning-curves", figures.learning_curves(bands, styles, df if options.per_run_lines else None), "Learning curves: IQM of the evaluation success rate across runs at each checkpoint, with 95% bootstrap bands, per task and agent")
+    add_figure("aggregates", figures.interval_plot(aggregates[aggregates["scope"] == head], styles, title=f"Aggregates over {head}"), f"IQM, median, mean and optimality gap of final success and normalised AUC over {head}, with bootstrap intervals")
+    add_figure("performance-profile", figures.profile_plot(profile, styles, title=f"Performance profile over {head}"), "Performance profiles: fraction of runs whose final success exceeds each threshold, with bootstrap bands")
+    if len(improvement):
+        add_figure("probability-of-improvement", figures.improvement_matrix(improvement, styles, title="P(X > Y) on normalised AUC"), "Probability of improvement on normalised AUC between every pair of agents, with bootstrap intervals")
+    if cost_bands is not None:
+        limits = dict(per_run.drop_duplicates("task").set_index("task")["cost_limit"])
+        add_figure("cost-training", figures.learning_curves(cost_bands[0], styles, df if options.per_run_lines else None, column="train_cost", ylabel="cumulative training cost", ylim=None), "Guardrails while learning: cumulative training cost (IQM across runs, bootstrap bands)")
+        add_figure("cost-evaluation", figures.learning_curves(cost_bands[1], styles, df if options.per_run_lines else None, column="eval_cost", ylabel="cost per evaluation episode", ylim=None, reference=limits, reference_label="cost limit"), "Guardrails of the learned policy: mean cost per evaluation episode with the task's cost limit (dotted)")
+
+    csv_per_run = out / "per_run.csv"
+    atomic_write_text(csv_per_run, per_run.to_csv(index=False, float_format="%.10g"))
+    csv_agg = out / "aggregates.csv"
+    atomic_write_text(csv_agg, aggregates.to_csv(index=False, float_format="%.10g"))
+    csv_poi = out / "probability_of_improvement.csv"
+    atomic_write_text(csv_poi, improvement.to_csv(index=False, float_format="%.10g"))
+    csv_thr = out / "steps_to_threshold.csv"
+    atomic_write_text(csv_thr, thresholds.to_csv(index=False, float_format="%.10g"))
+    report.files += [csv_per_run, csv_agg, csv_poi, csv_thr]
+
+    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance)
+    md, page = out / "report.md", out / "report.html"
+    atomic_write_text(md, doc.to_markdown(blocks))
+    atomic_write_text(page, doc.to_html(blocks, title="embodied-bench report"))
+    report.files += [md, page]
+    return report
+
+
+def _has_costs(df: pd.DataFrame) -> bool:
+    return bool(df["train_cost"].notna().any() or df["eval_cost"].notna().any())
+
+
+def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance) -> list:
+    conf = f"{options.confidence:.0%}"
+    n_runs, agents, tasks = len(per_run), sorted(per_run["agent"].unique()), sorted(per_run["task"].unique())
+    priv = dict(per_run.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool))
+    b: list = [
+        doc.Heading("embodied-bench report", 1),
+        doc.Para(
+            f"{n_runs} runs of {len(agents)} agents on {len(tasks)} tasks, made by `embodied-bench report` "
+            f"(embodied-bench {embodied_bench.__version__}). Intervals are {conf} stratified percentile bootstrap intervals "
+            f"({options.reps:,} replicates, figure bands {options.band_reps:,}; bootstrap seed {options.seed}): runs are "
+            "resampled within each task, a run's whole curve at once."
+        ),
+        doc.Para(
+            "Scores are evaluation success rates on the held-out layouts (1: every layout solved). "
+            "Normalised AUC is the area under the success curve divided by the budget: the mean success over training, "
+            "higher when an agent learns sooner (sample efficiency). "
+            f"Agents marked {figures.PRIVILEGED_MARK} are privileged (they read the layout or the simulator): references, never ranked."
+        ),
+    ]
+    if warnings:
+        b += [doc.Heading("Warnings"), doc.Bullets(tuple(warnings))]
+    b += [
+        doc.Heading("How to read this"),
+        doc.Bullets(
+            (
+                "IQM (interquartile mean): the mean of the middle half of all runs' scores, pooled over tasks. It ignores the best and worst quarter, so one lucky or broken seed moves it little, yet it uses more runs than the median.",
+                f"[lo, hi] is a {conf} bootstrap interval: the range the aggregate would plausibly take with another draw of runs. Overlapping intervals do not show a difference; with fewer than {tables.MIN_RUNS} runs per task they are too narrow.",
+                "P(X > Y), the probability of improvement: the chance that a run of X beats a run of Y on the same task (ties count half), averaged over tasks. 0.5 means no difference; X is significantly better when the whole interval lies above 0.5. It says how often X wins, not by how much.",
+                "Steps to threshold: where the learning curve first reaches the task's threshold (interpolated between checkpoints). Runs that never reach it are censored at the budget; the median is given only when at least half the runs reached it.",
+            )
+        ),
+    ]
+
+    hrows = aggregates[aggregates["scope"] == head].copy()
+    hrows["order"] = hrows["metric"].map(tables.SCORE_METRICS.index)
+    hrows = hrows.sort_values(["order", "agent"])
+    b += [doc.Heading(f"Aggregates over {head}"), doc.Para(f"Tasks: {', '.join(head_tasks)}.")]
+    b.append(_aggregate_table(hrows))
+    b.append(images["aggregates"])
+
+    b += [doc.Heading("Learning curves"), doc.Para(f"IQM across runs of the evaluation success rate at each checkpoint, with {conf} bootstrap bands."), images["learning-curves"]]
+
+    b += [doc.Heading("Per task")]
+    trows = aggregates[aggregates["scope_kind"] == "task"]
+    rows = []
+    for task in tasks:
+        for agent in agents:
+            fs = trows[(trows["scope"] == task) & (trows["agent"] == agent) & (trows["metric"] == "final_success")]
+            au = trows[(trows["scope"] == task) & (trows["agent"] == agent) & (trows["metric"] == "auc")]
+            th = thresholds[(thresholds["task"] == task) & (thresholds["agent"] == agent)]
+            if fs.empty:
+                continue
+            fs, au, th = fs.iloc[0], au.iloc[0], th.iloc[0]
+            unit = th["budget_unit"]
+            med = th["median_steps_to_threshold"]
+            rows.append(
+                (
+                    task,
+                    _label(agent, priv[agent]),
+                    str(int(fs["runs"])),
+                    _ci(fs["iqm"], fs["iqm_lo"], fs["iqm_hi"]),
+                    _ci(au["iqm"], au["iqm_lo"], au["iqm_hi"]),
+                    f"{th['reached']}/{th['runs']} (≥ {th['threshold']:g})",
+                    _count(med, unit) if np.isfinite(med) else f"> {th['budget']:,.0f} {unit}",
+                    _count(th["animal_budget"], unit),
+                )
+            )
+    b.append(doc.Table(("task", "agent", "runs", f"final success IQM [{conf}]", f"normalised AUC IQM [{conf}]", "reached threshold", "median steps to threshold", "animal reference"), tuple(rows)))
+
+    one_shot = per_run[per_run["first_attempt_success"].notna()]
+    if len(one_shot):
+        b += [doc.Heading("One-shot: first attempt"), doc.Para("Evaluation success at checkpoint 0: after the demonstration of each layout, before any practice.")]
+        rows = [(t, _label(a, priv[a]), str(len(g)), _fmt(g["first_attempt_success"].mean()), _fmt(g["first_attempt_success"].min()), _fmt(g["first_attempt_success"].max())) for (t, a), g in one_shot.groupby(["task", "agent"])]
+        b.append(doc.Table(("task", "agent", "runs", "first-attempt success (mean)", "min", "max"), tuple(rows)))
+
+    if len(improvement):
+        b += [doc.Heading("Probability of improvement"), doc.Para(f"P(X > Y) on normalised AUC over the tasks both agents ran, with {conf} intervals. Significant: the interval excludes 0.5.")]
+        rows = []
+        for r in improvement.itertuples():
+            verdict = "X better" if r.p_lo > 0.5 else "Y better" if r.p_hi < 0.5 else "not significant"
+            rows.append((_label(r.a, priv[r.a]), _label(r.b, priv[r.b]), str(r.tasks), _ci(r.p, r.p_lo, r.p_hi), verdict))
+        b.append(doc.Table(("X", "Y", "tasks", f"P(X > Y) [{conf}]", "verdict"), tuple(rows)))
+        b.append(images["probability-of-improvement"])
+
+    b += [doc.Heading("Performance profile"), doc.Para(f"Over {head}: the fraction of runs whose final success rate exceeds each threshold; a curve above another is better everywhere."), images["performance-profile"]]
+
+    if "cost-training" in images:
+        b += [doc.Heading("Guardrails"), doc.Para("Cost counts guardrail violations (e.g. hard bumps into a fragile object). Cost rate is all cost incurred during training divided by the environment steps taken (Safety Gym's definition): what the agent broke while it learned.")]
+        rows = []
+        for (t, a), g in per_run.groupby(["task", "agent"]):
+            within = g["within_cost_limit"].dropna()
+            rows.append((t, _label(a, priv[a]), str(len(g)), _fmt(g["train_cost"].mean(), 1), _fmt(g["cost_rate"].mean(), 5), _fmt(g["final_eval_cost"].mean()), _fmt(g["cost_limit"].iloc[0]), f"{int(within.sum())}/{len(within)}"))
+        b.append(doc.Table(("task", "agent", "runs", "training cost (mean)", "cost rate (mean)", "final evaluation cost (mean)", "cost limit", "runs within limit"), tuple(rows)))
+        b += [images["cost-training"], images["cost-evaluation"]]
+
+    b += [doc.Heading("Provenance")]
+    if provenance is not None and len(provenance):
+        b.append(doc.Table(tuple(provenance.columns), tuple(tuple(str(v) for v in r) for r in provenance.itertuples(index=False))))
+    else:
+        rows = [(t, str(g["task_version"].iloc[0]), a, str(g["seed"].nunique()), ", ".join(map(str, sorted(g["seed"].unique())))) for (t, a), g in per_run.groupby(["task", "agent"])]
+        b.append(doc.Table(("task", "version", "agent", "runs", "seeds"), tuple(rows)))
+    b += [doc.Para("Files: `per_run.csv` (one row per run), `aggregates.csv` (every scope and aggregate with its interval), `probability_of_improvement.csv`, `steps_to_threshold.csv`, and the figures in `figures/` as PNG and SVG.")]
+    return b
+
+
+def _aggregate_table(rows: pd.DataFrame) -> doc.Table:
+    out = []
+    for r in rows.itertuples():
+        out.append(
+            (
+                figures.METRIC_LABELS[r.metric].split(" (")[0],
+                _label(r.agent, r.privileged),
+                str(r.runs),
+                _ci(r.iqm, r.iqm_lo, r.iqm_hi),
+                _ci(r.median, r.median_lo, r.median_hi),
+                _ci(r.mean, r.mean_lo, r.mean_hi),
+                _ci(r.optimality_gap, r.optimality_gap_lo, r.optimality_gap_hi),
+            )
+        )
+    return doc.Table(("score", "agent", "runs", "IQM", "median", "mean", "optimality gap"), tuple(out))

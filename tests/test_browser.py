@@ -1,0 +1,64 @@
+"""The HTML report in a real browser: headless Chromium loads the page from disk (no
+network), every embedded figure decodes, and a screenshot shows a drawn page."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import tdmpc2_runs
+from matplotlib.image import imread
+
+from embodied_bench.report import ReportOptions, build_report
+
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
+
+# Flags for a sandboxed CI machine with no network: no GPU, no first-run or background traffic.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+# Appended to a copy of the page: after the load event, the title says how many images
+# decoded to a real size.
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const imgs = Array.from(document.images);
+  const ok = imgs.filter((i) => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0).length;
+  document.title = "probe:" + JSON.stringify({images: imgs.length, loaded: ok});
+});
+</script>"""
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_report_html_renders_every_image(tmp_path):
+    out = tmp_path / "report"
+    build_report(tdmpc2_runs(("cup-catch", "walker-walk")), out, ReportOptions(reps=1_000, band_reps=200))
+    page = out / "report.html"
+    figures = page.read_text().count("<img ")
+    assert figures >= 4
+
+    probe = out / "probe.html"
+    probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r"<title>probe:(\{.*?\})</title>", dom.stdout)
+    assert found, f"the probe did not run: {dom.stdout[:500]}"
+    assert json.loads(found.group(1)) == {"images": figures, "loaded": figures}
+
+    shot = tmp_path / "shot.png"
+    result = _chromium(tmp_path, "--window-size=1280,2400", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
+    assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+    img = imread(shot)[..., :3]
+    drawn = (img < 0.9).any(axis=-1)
+    assert img.shape[:2] == (2400, 1280)
+    assert 0.02 < drawn.mean() < 0.8, f"{drawn.mean():.3f} of the screenshot is drawn"
+    # Text and figures all the way down the page, not one block at the top.
+    assert drawn[1200:].mean() > 0.01
