@@ -259,6 +259,8 @@ def report_cmd(dirs: tuple[Path, ...], out: Path, reps: int, band_reps: int, con
         result = build_report(df, out, options, suites=suites, provenance=provenance_table(run_dirs), notes=notes, progress=progress)
     except MixedRunsError as exc:
         raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write the report there ({exc.strerror or exc})") from None
     finally:
         close()
     for w in result.warnings:
@@ -299,12 +301,19 @@ def compare_cmd(a: str, b: str, runs: tuple[Path, ...], out: Path | None, reps: 
             folder = Path(arg)
             if not folder.is_dir():
                 raise InputError(f"{arg} is not a folder of runs; to compare two agents inside one folder, pass it with --runs")
+        if Path(a).resolve() == Path(b).resolve():
+            raise InputError(f"A and B are the same folder ({a}); name two different ones")
+        for arg in (a, b):
+            folder = Path(arg)
             part, n, _ = _load_for_report([folder])
             names = sorted(part["agent"].unique())
             if len(names) > 1:
                 raise InputError(f"{arg} holds runs of several agents ({', '.join(names)}): name two of them and pass the folder with --runs")
             frames.append(part)
             notes += n
+        overlap = set(frames[0]["run_dir"]) & set(frames[1]["run_dir"])
+        if overlap:
+            raise InputError(f"{a} and {b} share runs (e.g. {sorted(overlap)[0]}): name two folders that do not contain each other")
         name_a, name_b = frames[0]["agent"].iloc[0], frames[1]["agent"].iloc[0]
         if name_a == name_b:  # the same agent in two folders (e.g. before and after a change)
             name_a, name_b = f"{name_a} ({a})", f"{name_b} ({b})"
@@ -338,7 +347,10 @@ def compare_cmd(a: str, b: str, runs: tuple[Path, ...], out: Path | None, reps: 
     sub = df[df["task"].isin(result.tasks)]
     bands = tables.curve_table(sub, reps=min(reps, 5_000), confidence=confidence, seed=seed)
     styles = figures.agent_styles(dict(sub.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool)))
-    paths = figures.save(figures.learning_curves(bands, styles, sub, title=f"{name_a} vs {name_b}"), out, "learning-curves")
+    try:
+        paths = figures.save(figures.learning_curves(bands, styles, sub, title=f"{name_a} vs {name_b}"), out, "learning-curves")
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write the figure there ({exc.strerror or exc})") from None
     click.echo(f"learning curves: {', '.join(str(p) for p in paths.values())}")
 
 

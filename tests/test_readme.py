@@ -39,6 +39,6 @@ def test_quickstart_has_exactly_two_commands():
     quickstart = text.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```bash\n(.*?)```", quickstart, re.S)
     assert len(commands) == 2 and all(c.count("\n") == 1 for c in commands)
-    assert "embodied-bench run" in commands[0] and "pytest" in commands[1]
+    assert "embodied-bench run" in commands[0] and "embodied-bench report" in commands[0] and "pytest" in commands[1]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert 'pip install -e ".[test]"' in ci and "pytest" in ci

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import tdmpc2_runs
 from matplotlib.image import imread
+from scipy.stats import trim_mean
 
 from embodied_bench.cli import main
 from embodied_bench.metrics import normalized_auc, tables
@@ -101,8 +102,8 @@ def test_mixed_task_versions_and_duplicates_are_refused():
     mixed = runs.assign(task_version=np.where(runs["seed"] == 1, 1, 0))
     with pytest.raises(tables.MixedRunsError, match="mix task versions 0, 1"):
         tables.check_runs(mixed)
-    twice = pd.concat([runs, runs.assign(run_dir=lambda d: "copy/" + d["seed"].astype(str))])
-    twice["run_dir"] = twice["run_dir"].fillna("orig/" + twice["seed"].astype(str))
+    folder = runs["agent"] + "/seed-" + runs["seed"].astype(str)
+    twice = pd.concat([runs.assign(run_dir=folder), runs.assign(run_dir="copy/" + folder)])
     with pytest.raises(tables.MixedRunsError, match="given 2 times"):
         tables.check_runs(twice)
     short = runs[~((runs["seed"] == 2) & (runs["budget_used"] == 2_000_000))]
@@ -110,17 +111,128 @@ def test_mixed_task_versions_and_duplicates_are_refused():
         tables.check_runs(short)
 
 
+def _per_run(scores: dict[str, list[list[float]]], privileged: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A per-run table from {agent: [[score per run] per task]} (AUC = final success)."""
+    rows = []
+    for agent, by_task in scores.items():
+        for t, runs in enumerate(by_task):
+            for seed, x in enumerate(runs):
+                rows.append({"task": f"t{t}", "agent": agent, "seed": seed, "auc": x, "final_success": x, "privileged": agent in privileged})
+    return pd.DataFrame(rows)
+
+
 def test_compare_verdicts_never_claim_more_than_the_interval():
+    # Published curves, 3 seeds: TD-MPC2 wins every pair, yet 3 runs are too few to call it.
     per_run = tables.per_run_table(tables.check_runs(tdmpc2_runs())[0])
-    better = compare_agents(per_run, "tdmpc2", "sac", reps=2_000)
-    assert better.p_auc_ci[0] > 0.5 and better.verdict().startswith("tdmpc2 is significantly more sample-efficient than sac on 6 tasks")
-    worse = compare_agents(per_run, "sac", "tdmpc2", reps=2_000)
-    assert worse.verdict().startswith("tdmpc2 is significantly more sample-efficient than sac")
-    sac = per_run[per_run["agent"] == "sac"]
-    same = pd.concat([sac, sac.assign(agent="sac-again")])  # the same runs under two names
-    tie = compare_agents(same, "sac", "sac-again", reps=2_000)
+    few = compare_agents(per_run, "tdmpc2", "sac", reps=2_000)
+    assert few.p_auc_ci[0] > 0.5 and few.min_runs == 3
+    assert few.verdict().startswith("Not conclusive: P(tdmpc2 > sac)") and "with 3 runs on some task" in few.verdict()
+
+    clear = _per_run({"a": [[0.6, 0.7, 0.8, 0.9, 0.65], [0.5, 0.6, 0.7, 0.8, 0.9]], "b": [[0.1, 0.2, 0.3, 0.4, 0.62], [0.1, 0.2, 0.3, 0.4, 0.5]]})
+    ab = compare_agents(clear, "a", "b", reps=2_000)
+    assert ab.p_auc == pytest.approx((24 / 25 + 24.5 / 25) / 2)  # one loss on t0, one tie on t1
+    assert ab.verdict().startswith("a is significantly more sample-efficient than b on 2 tasks (10 vs 10 runs)")
+    ba = compare_agents(clear, "b", "a", reps=2_000)
+    assert ba.verdict().startswith("a is significantly more sample-efficient than b")
+    # B vs A is the exact mirror of A vs B: same draws, whichever is named first.
+    assert ba.p_auc == 1 - ab.p_auc and ba.p_auc_ci == (1 - ab.p_auc_ci[1], 1 - ab.p_auc_ci[0])
+    assert ba.iqm_auc_diff == -ab.iqm_auc_diff and ba.iqm_auc_diff_ci == (-ab.iqm_auc_diff_ci[1], -ab.iqm_auc_diff_ci[0])
+    assert ab.iqm_auc_diff_ci[0] < ab.iqm_auc_diff < ab.iqm_auc_diff_ci[1]
+
+    same = pd.concat([clear[clear["agent"] == "b"], clear[clear["agent"] == "b"].assign(agent="b-again")])
+    tie = compare_agents(same, "b", "b-again", reps=2_000)
     assert tie.p_auc == 0.5 and tie.p_auc_ci[0] < 0.5 < tie.p_auc_ci[1]
     assert tie.verdict().startswith("No significant difference") and "does not show that they are equal" in tie.verdict()
+
+    oracle = compare_agents(_per_run({"a": [[1.0] * 5], "ref": [[0.0] * 5]}, privileged=("ref",)), "a", "ref", reps=500)
+    assert oracle.verdict().endswith("(ref: privileged reference, not a competitor)")
+
+
+def test_one_or_two_runs_are_never_significant():
+    for runs in (1, 2):
+        per_run = _per_run({"a": [[0.9] * runs], "b": [[0.1] * runs]})
+        c = compare_agents(per_run, "a", "b", reps=1_000)
+        assert c.p_auc == 1.0 and c.verdict().startswith("Not conclusive")
+        table = tables.improvement_table(per_run, reps=1_000)
+        assert set(table["min_runs"]) == {runs}
+
+
+def test_improvement_table_mirrors_pairs_and_orders_its_intervals():
+    per_run = _per_run({"a": [[0.2, 0.5, 0.9, 0.4, 0.6]], "b": [[0.3, 0.1, 0.8, 0.7, 0.2]], "c": [[0.5] * 5]})
+    table = tables.improvement_table(per_run, reps=2_000).set_index(["a", "b"])
+    assert len(table) == 6
+    assert (table["p_lo"] <= table["p"]).all() and (table["p"] <= table["p_hi"]).all()
+    for x, y in (("a", "b"), ("a", "c"), ("b", "c")):
+        assert table.loc[(x, y), "p"] + table.loc[(y, x), "p"] == pytest.approx(1.0)
+        assert table.loc[(y, x), "p_lo"] == pytest.approx(1 - table.loc[(x, y), "p_hi"])
+    assert table.loc[("a", "b"), "p"] == pytest.approx(15.5 / 25)  # counted by hand: 15 wins, 1 tie
+    # The report and compare agree on the same pair.
+    c = compare_agents(per_run, "b", "a", reps=2_000)
+    assert c.p_auc_ci == pytest.approx((table.loc[("b", "a"), "p_lo"], table.loc[("b", "a"), "p_hi"]))
+
+
+def test_per_run_table_by_hand():
+    curve = pd.DataFrame(
+        {
+            "task": "t",
+            "agent": "x",
+            "seed": 0,
+            "budget_used": [0, 10, 20, 30],
+            "eval_success": [0.25, 0.4, 0.9, 1.0],
+            "train_cost": [0.0, 2.0, 3.0, 6.0],
+            "env_steps": [0, 10, 20, 30],
+            "eval_cost": [0.5, 0.3, 0.2, 0.05],
+            "threshold": 0.8,
+            "cost_limit": 0.1,
+            "one_shot": True,
+        }
+    )
+    row = tables.per_run_table(tables.check_runs(curve)[0]).iloc[0]
+    assert row["final_success"] == 1.0 and row["first_attempt_success"] == 0.25
+    assert row["steps_to_threshold"] == 20 and row["threshold_crossing"] == pytest.approx(18.0) and row["reached_threshold"]
+    assert row["train_cost"] == 6.0 and row["cost_rate"] == pytest.approx(6.0 / 30)
+    assert row["final_eval_cost"] == 0.05 and bool(row["within_cost_limit"])
+    assert row["auc"] == pytest.approx((0.5 * (0.25 + 0.4) + 0.5 * (0.4 + 0.9) + 0.5 * (0.9 + 1.0)) / 3)
+    worse = tables.per_run_table(tables.check_runs(curve.assign(eval_cost=0.2, one_shot=False))[0]).iloc[0]
+    assert worse["within_cost_limit"] in (False,) and np.isnan(worse["first_attempt_success"])
+
+
+def test_threshold_table_counts_censored_runs_as_never():
+    def runs(reached: int, total: int) -> pd.DataFrame:
+        crossing = [10.0 * (k + 1) for k in range(total)]
+        return pd.DataFrame({"task": "t", "agent": "x", "privileged": False, "threshold": 0.8, "budget": 100, "budget_unit": "steps", "animal_budget": 5, "reached_threshold": [k < reached for k in range(total)], "threshold_crossing": [c if k < reached else 100.0 for k, c in enumerate(crossing)]})
+
+    three = tables.threshold_table(runs(3, 5)).iloc[0]
+    assert three["reached"] == 3 and three["median_steps_to_threshold"] == 30.0  # 10, 20, 30, never, never
+    two = tables.threshold_table(runs(2, 5)).iloc[0]
+    assert two["reached"] == 2 and np.isnan(two["median_steps_to_threshold"])  # not half: no median
+
+
+def test_curve_table_is_the_iqm_at_each_checkpoint():
+    runs = tdmpc2_runs(("finger-spin",))
+    checked, _ = tables.check_runs(runs)
+    bands = tables.curve_table(checked, reps=200)
+    mine = bands[bands["agent"] == "sac"].set_index("step")
+    wide = runs[runs["agent"] == "sac"].pivot_table(index="seed", columns="budget_used", values="eval_success")
+    for step in (0, 1_000_000, 4_000_000):
+        assert mine.loc[step, "iqm"] == pytest.approx(trim_mean(wide[step], 0.25))
+        assert mine.loc[step, "lo"] <= mine.loc[step, "iqm"] <= mine.loc[step, "hi"]
+
+
+def test_malformed_runs_are_refused_in_one_line():
+    runs = tdmpc2_runs(("cup-catch",))
+    budgets = runs.assign(budget=np.where(runs["seed"] == 1, 2_000_000, 4_000_000))
+    with pytest.raises(tables.MixedRunsError, match="mix budgets"):
+        tables.check_runs(budgets)
+    blank = runs.astype({"eval_success": object})
+    blank.loc[5, "eval_success"] = "abc"
+    with pytest.raises(tables.MixedRunsError, match="eval_success holds a value that is not a finite number"):
+        tables.check_runs(blank)
+    with pytest.raises(tables.MixedRunsError, match="its curve has 1 checkpoint"):
+        tables.check_runs(runs[runs["budget_used"] == 0])
+    # Row order does not matter: a shuffled frame is the same runs.
+    shuffled, _ = tables.check_runs(runs.sample(frac=1, random_state=0))
+    pd.testing.assert_frame_equal(tables.per_run_table(shuffled), tables.per_run_table(tables.check_runs(runs)[0]))
 
 
 # --- the real commands over real runs -------------------------------------------------
@@ -183,3 +295,28 @@ def test_compare_command(real_runs, tmp_path):
     assert r.exit_code == 2 and "holds runs of several agents" in r.output
     r = invoke("compare", "scripted", "oneshot-nn", "--runs", real_runs)
     assert r.exit_code == 2 and "agent oneshot-nn has no complete runs" in r.output
+    folder = real_runs / "treat-reach" / "random"
+    r = invoke("compare", folder, f"{folder}/", "--out", tmp_path / "cmp4")
+    assert r.exit_code == 2 and "the same folder" in r.output
+    r = invoke("compare", real_runs / "treat-reach", folder, "--out", tmp_path / "cmp5")
+    assert r.exit_code == 2 and "several agents" in r.output
+
+
+@pytest.mark.slow
+def test_report_replaces_its_own_files_and_refuses_broken_records(real_runs, tmp_path):
+    rep = tmp_path / "rep"
+    assert invoke("report", real_runs, "--out", rep, "--reps", "500", "--band-reps", "200").exit_code == 0
+    assert (rep / "figures" / "aggregates.svg").exists()
+    assert invoke("report", real_runs / "treat-reach" / "random", "--out", rep, "--reps", "500", "--band-reps", "200", "--no-svg").exit_code == 0
+    assert not list((rep / "figures").glob("*.svg"))  # no stale figure of the earlier report
+    assert not (rep / "figures" / "probability-of-improvement.png").exists()  # one agent: no pairs
+    assert "in `figures/` as PNG." in (rep / "report.md").read_text()
+    unwritable = tmp_path / "file"
+    unwritable.write_text("")
+    r = invoke("report", real_runs, "--out", unwritable / "sub", "--reps", "500")
+    assert r.exit_code == 2 and "cannot write the report there" in r.output
+    broken = tmp_path / "broken"
+    shutil.copytree(real_runs / "treat-reach" / "random", broken)
+    (broken / "seed-3" / "curve.csv").unlink()
+    r = invoke("report", broken, "--out", tmp_path / "rep2")
+    assert r.exit_code == 2 and "missing from a complete run" in r.output and len(r.output.strip().splitlines()) == 1

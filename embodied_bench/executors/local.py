@@ -94,6 +94,7 @@ def _run_pool(jobs: list[Job], workers: int, on_event: OnEvent) -> list[Outcome]
     futures = {pool.submit(_worker_run, job): job for job in jobs}
     pending = set(futures)
     forwarded = False
+    signalled: set[int] = set()
 
     def drain(timeout: float) -> None:
         try:
@@ -113,13 +114,16 @@ def _run_pool(jobs: list[Job], workers: int, on_event: OnEvent) -> list[Outcome]
     try:
         while pending:
             drain(0.2)
-            if interrupt.requested() and not forwarded:
-                forwarded = True
-                for fut in pending:
-                    fut.cancel()
+            if interrupt.requested():
+                if not forwarded:
+                    forwarded = True
+                    for fut in pending:
+                        fut.cancel()
                 # Workers in the terminal's process group got the signal already; one sent to
-                # this process alone is passed on. A duplicate only sets the flag again.
-                for pid in running.values():
+                # this process alone is passed on, also to a job whose start is reported only
+                # now (it began before the cancel). A duplicate only sets the flag again.
+                for pid in set(running.values()) - signalled:
+                    signalled.add(pid)
                     try:
                         os.kill(pid, signal.SIGINT)
                     except ProcessLookupError:

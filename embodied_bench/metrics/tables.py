@@ -71,6 +71,8 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         df["budget"] = df.groupby("run_dir")["budget_used"].transform("max")
     if "env_steps" not in df.columns:
         df["env_steps"] = np.where(df["budget_unit"] == "steps", df["budget_used"], np.nan)
+    _check_curves(df)
+    df = df.sort_values(["task", "agent", "seed", "run_dir", "budget_used"], kind="stable").reset_index(drop=True)
 
     warnings: list[str] = []
     for task, g in df.groupby("task", sort=True):
@@ -86,6 +88,11 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         hashes = {h for h in g["task_hash"].dropna().unique()}
         if len(hashes) > 1:
             warnings.append(f"runs of task {task} v{versions[0]} ran different task code ({len(hashes)} task hashes) under the same version")
+    owners = df.drop_duplicates(["agent", "run_dir"]).groupby("run_dir")["agent"].apply(list)
+    shared = owners[owners.map(len) > 1]
+    if len(shared):
+        folder, names = next(iter(shared.items()))
+        raise MixedRunsError(f"run {folder} is counted for {len(names)} agents ({', '.join(names)}): pass each run once")
     dup = df.drop_duplicates(["task", "agent", "seed", "run_dir"]).groupby(["task", "agent", "seed"])["run_dir"].apply(list)
     dup = dup[dup.map(len) > 1]
     if len(dup):
@@ -97,6 +104,22 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         pairs = ", ".join(f"{a} on {t} ({n})" for (t, a), n in few.items())
         warnings.append(f"fewer than {MIN_RUNS} runs for {pairs}: bootstrap intervals will under-cover")
     return df, warnings
+
+
+def _check_curves(df: pd.DataFrame) -> None:
+    # Every run must be a real curve: numbers, a checkpoint at most once, at least two of them.
+    for col in ("budget_used", "eval_success"):
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = df.loc[~np.isfinite(values.to_numpy(float)), "run_dir"]
+        if len(bad):
+            raise MixedRunsError(f"run {bad.iloc[0]}: {col} holds a value that is not a finite number; rerun it or leave it out")
+        df[col] = values
+    for folder, g in df.groupby("run_dir", sort=True):
+        steps = g["budget_used"]
+        if len(g) < 2:
+            raise MixedRunsError(f"run {folder}: its curve has {len(g)} checkpoint (at least 2 are needed); rerun it or leave it out")
+        if steps.duplicated().any():
+            raise MixedRunsError(f"run {folder}: its curve repeats checkpoint {steps[steps.duplicated()].iloc[0]:g}; rerun it or leave it out")
 
 
 def per_run_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -220,8 +243,9 @@ def bootstrap_work(per_run: pd.DataFrame, suites: Mapping[str, tuple[str, ...]] 
 
 def threshold_table(per_run: pd.DataFrame) -> pd.DataFrame:
     """Per task and agent: how many runs reached the threshold and the median
-    (interpolated) steps-to-threshold. A run that never reached it counts as never, so the
-    median exists only when at least half the runs reached it (NaN otherwise)."""
+    (interpolated) steps-to-threshold. A run that never reached it counts as infinitely
+    late, so the median exists only when more than half the runs reached it (NaN
+    otherwise)."""
     rows = []
     for (task, agent), g in per_run.groupby(["task", "agent"], sort=True):
         times = np.where(g["reached_threshold"], g["threshold_crossing"], np.inf)
@@ -275,17 +299,35 @@ def improvement_table(
                 xa, xb, tasks = common_scores(per_run, a, b, metric)
             except MixedRunsError:
                 continue
-            p, ci = interval_estimates({f"{a}>{b}|{metric}": (xa, xb)}, probability_of_improvement, reps=reps, confidence=confidence, seed=seed, progress=progress)
-            point, (lo, hi) = float(p[f"{a}>{b}|{metric}"]), ci[f"{a}>{b}|{metric}"]
-            rows.append({"a": a, "b": b, "metric": metric, "tasks": len(tasks), "p": point, "p_lo": float(lo), "p_hi": float(hi)})
-            rows.append({"a": b, "b": a, "metric": metric, "tasks": len(tasks), "p": 1 - point, "p_lo": float(1 - hi), "p_hi": float(1 - lo)})
-    return pd.DataFrame(rows, columns=["a", "b", "metric", "tasks", "p", "p_lo", "p_hi"])
+            point, (lo, hi) = pair_improvement(xa, xb, a, b, metric, reps=reps, confidence=confidence, seed=seed, progress=progress)
+            fewest = min_runs(xa, xb)
+            rows.append({"a": a, "b": b, "metric": metric, "tasks": len(tasks), "min_runs": fewest, "p": point, "p_lo": lo, "p_hi": hi})
+            rows.append({"a": b, "b": a, "metric": metric, "tasks": len(tasks), "min_runs": fewest, "p": 1 - point, "p_lo": 1 - hi, "p_hi": 1 - lo})
+    return pd.DataFrame(rows, columns=["a", "b", "metric", "tasks", "min_runs", "p", "p_lo", "p_hi"])
+
+
+def pair_improvement(xa: np.ndarray, xb: np.ndarray, a: str, b: str, metric: str, **bootstrap) -> tuple[float, tuple[float, float]]:
+    """P(a > b) with its interval. The pair is always bootstrapped in sorted name order
+    and mirrored (P(b > a) is 1 - P(a > b) in every replicate), so ``a`` vs ``b`` and
+    ``b`` vs ``a`` give mirror-image numbers, here and in every report."""
+    if b < a:
+        p, (lo, hi) = pair_improvement(xb, xa, b, a, metric, **bootstrap)
+        return 1 - p, (1 - hi, 1 - lo)
+    key = f"{a}>{b}|{metric}"
+    points, intervals = interval_estimates({key: (xa, xb)}, probability_of_improvement, **bootstrap)
+    return float(points[key]), (float(intervals[key][0]), float(intervals[key][1]))
+
+
+def min_runs(*scores: np.ndarray) -> int:
+    """The fewest runs any task has in any of the ``(runs, tasks)`` arrays."""
+    return int(min(np.sum(~np.isnan(s), axis=0).min() for s in scores))
 
 
 def improvement_work(per_run: pd.DataFrame, reps: int) -> int:
     """Replicates ``improvement_table`` will draw (for a progress bar)."""
-    k = per_run["agent"].nunique()
-    return k * (k - 1) // 2 * reps
+    tasks = {a: set(g["task"]) for a, g in per_run.groupby("agent")}
+    names = sorted(tasks)
+    return sum(bool(tasks[a] & tasks[b]) for i, a in enumerate(names) for b in names[i + 1 :]) * reps
 
 
 def curve_table(
@@ -318,9 +360,9 @@ def curve_table(
     return pd.DataFrame(rows, columns=["task", "agent", "privileged", "budget_unit", "step", "runs", "iqm", "lo", "hi"])
 
 
-def curve_work(df: pd.DataFrame, reps: int) -> int:
+def curve_work(df: pd.DataFrame, reps: int, column: str = "eval_success") -> int:
     """Replicates ``curve_table`` will draw (for a progress bar)."""
-    return df.groupby(["task", "agent"]).ngroups * reps
+    return int(df.groupby(["task", "agent"])[column].apply(lambda c: c.notna().any()).sum()) * reps
 
 
 def profile_table(

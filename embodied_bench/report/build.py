@@ -12,9 +12,13 @@ import pandas as pd
 
 import embodied_bench
 from embodied_bench.metrics import tables
+from embodied_bench.metrics.compare import significance
 from embodied_bench.report import document as doc
 from embodied_bench.report import figures
 from embodied_bench.results.records import atomic_write_text
+
+FIGURE_NAMES = ("learning-curves", "aggregates", "performance-profile", "probability-of-improvement", "cost-training", "cost-evaluation")
+"""Every figure a report may draw (``figures/<name>.png`` and ``.svg``)."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(advance, total)`` while bootstrap replicates are drawn."""
@@ -97,35 +101,39 @@ def build_report(
     agents = dict(per_run.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool))
     styles = figures.agent_styles(agents)
 
+    has_train_cost, has_eval_cost = df["train_cost"].notna().any(), df["eval_cost"].notna().any()
     total = (
         tables.bootstrap_work(per_run, suites, options.reps)
         + tables.improvement_work(per_run, options.reps)
-        + tables.curve_work(df, options.band_reps) * (1 + 2 * _has_costs(df))
+        + tables.curve_work(df, options.band_reps)
+        + (tables.curve_work(df, options.band_reps, "train_cost") if has_train_cost else 0)
+        + (tables.curve_work(df, options.band_reps, "eval_cost") if has_eval_cost else 0)
         + len(agents) * options.band_reps
     )
+    done = 0
 
     def advance(n: int) -> None:
+        nonlocal done
+        done += n
         if progress is not None:
             progress(n, total)
 
+    # Fail on an unwritable folder before the bootstrap work, not after it.
+    out.mkdir(parents=True, exist_ok=True)
     common = dict(confidence=options.confidence, seed=options.seed, progress=advance)
     aggregates = tables.aggregate_table(per_run, suites, reps=options.reps, **common)
     improvement = tables.improvement_table(per_run, "auc", reps=options.reps, **common)
     bands = tables.curve_table(df, "eval_success", reps=options.band_reps, **common)
     head = headline_scope(aggregates)
-    head_tasks = tables.scopes(per_run, suites)
-    head_tasks = next(t for s, _, t in head_tasks if s == head)
+    head_tasks = next(t for s, _, t in tables.scopes(per_run, suites) if s == head)
     profile = tables.profile_table(per_run, head_tasks, reps=options.band_reps, **common)
-    cost_bands = None
-    if _has_costs(df):
-        cost_bands = (
-            tables.curve_table(df, "train_cost", reps=options.band_reps, **common),
-            tables.curve_table(df, "eval_cost", reps=options.band_reps, **common),
-        )
+    train_cost = tables.curve_table(df, "train_cost", reps=options.band_reps, **common) if has_train_cost else None
+    eval_cost = tables.curve_table(df, "eval_cost", reps=options.band_reps, **common) if has_eval_cost else None
+    if progress is not None and done < total:  # agents that skip a scope draw less than planned
+        progress(total - done, total)
     thresholds = tables.threshold_table(per_run)
     report.per_run, report.aggregates = per_run, aggregates
 
-    out.mkdir(parents=True, exist_ok=True)
     figdir = out / "figures"
     formats = tuple(dict.fromkeys(("png", *options.formats)))
     images: dict[str, doc.Image] = {}
@@ -140,10 +148,18 @@ def build_report(
     add_figure("performance-profile", figures.profile_plot(profile, styles, title=f"Performance profile over {head}"), "Performance profiles: fraction of runs whose final success exceeds each threshold, with bootstrap bands")
     if len(improvement):
         add_figure("probability-of-improvement", figures.improvement_matrix(improvement, styles, title="P(X > Y) on normalised AUC"), "Probability of improvement on normalised AUC between every pair of agents, with bootstrap intervals")
-    if cost_bands is not None:
-        limits = dict(per_run.drop_duplicates("task").set_index("task")["cost_limit"])
-        add_figure("cost-training", figures.learning_curves(cost_bands[0], styles, df if options.per_run_lines else None, column="train_cost", ylabel="cumulative training cost", ylim=None), "Guardrails while learning: cumulative training cost (IQM across runs, bootstrap bands)")
-        add_figure("cost-evaluation", figures.learning_curves(cost_bands[1], styles, df if options.per_run_lines else None, column="eval_cost", ylabel="cost per evaluation episode", ylim=None, reference=limits, reference_label="cost limit"), "Guardrails of the learned policy: mean cost per evaluation episode with the task's cost limit (dotted)")
+    limits = dict(per_run.drop_duplicates("task").set_index("task")["cost_limit"])
+    lines = df if options.per_run_lines else None
+    if train_cost is not None:
+        add_figure("cost-training", figures.learning_curves(train_cost, styles, lines, column="train_cost", ylabel="cumulative training cost", ylim=None), "Guardrails while learning: cumulative training cost (IQM across runs, bootstrap bands)")
+    if eval_cost is not None:
+        add_figure("cost-evaluation", figures.learning_curves(eval_cost, styles, lines, column="eval_cost", ylabel="cost per evaluation episode", ylim=None, reference=limits, reference_label="cost limit"), "Guardrails of the learned policy: mean cost per evaluation episode with the task's cost limit (dotted)")
+    # A figure an earlier report left in this folder would now describe other runs.
+    for name in FIGURE_NAMES:
+        for fmt in ("png", "svg"):
+            stale = figdir / f"{name}.{fmt}"
+            if stale.exists() and stale not in report.files:
+                stale.unlink()
 
     csv_per_run = out / "per_run.csv"
     atomic_write_text(csv_per_run, per_run.to_csv(index=False, float_format="%.10g"))
@@ -163,10 +179,6 @@ def build_report(
     return report
 
 
-def _has_costs(df: pd.DataFrame) -> bool:
-    return bool(df["train_cost"].notna().any() or df["eval_cost"].notna().any())
-
-
 def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance) -> list:
     conf = f"{options.confidence:.0%}"
     n_runs, agents, tasks = len(per_run), sorted(per_run["agent"].unique()), sorted(per_run["task"].unique())
@@ -177,7 +189,8 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
             f"{n_runs} runs of {len(agents)} agents on {len(tasks)} tasks, made by `embodied-bench report` "
             f"(embodied-bench {embodied_bench.__version__}). Intervals are {conf} stratified percentile bootstrap intervals "
             f"({options.reps:,} replicates, figure bands {options.band_reps:,}; bootstrap seed {options.seed}): runs are "
-            "resampled within each task, a run's whole curve at once."
+            "resampled within each task, a run's whole curve at once.",
+            markup=True,
         ),
         doc.Para(
             "Scores are evaluation success rates on the held-out layouts (1: every layout solved). "
@@ -192,10 +205,10 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
         doc.Heading("How to read this"),
         doc.Bullets(
             (
-                "IQM (interquartile mean): the mean of the middle half of all runs' scores, pooled over tasks. It ignores the best and worst quarter, so one lucky or broken seed moves it little, yet it uses more runs than the median.",
+                "IQM (interquartile mean): the mean of the middle half of all runs' scores, pooled over tasks. It ignores the best and worst quarter, so one lucky or broken seed moves it little, yet it uses more runs than the median. IQM and optimality gap pool runs, so a task with more runs weighs more; mean and median weigh every task alike.",
                 f"[lo, hi] is a {conf} bootstrap interval: the range the aggregate would plausibly take with another draw of runs. Overlapping intervals do not show a difference; with fewer than {tables.MIN_RUNS} runs per task they are too narrow.",
                 "P(X > Y), the probability of improvement: the chance that a run of X beats a run of Y on the same task (ties count half), averaged over tasks. 0.5 means no difference; X is significantly better when the whole interval lies above 0.5. It says how often X wins, not by how much.",
-                "Steps to threshold: where the learning curve first reaches the task's threshold (interpolated between checkpoints). Runs that never reach it are censored at the budget; the median is given only when at least half the runs reached it.",
+                "Steps to threshold: where the learning curve first reaches the task's threshold (interpolated between checkpoints). Runs that never reach it are censored at the budget; the median is given only when more than half the runs reached it.",
             )
         ),
     ]
@@ -243,24 +256,26 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
         b.append(doc.Table(("task", "agent", "runs", "first-attempt success (mean)", "min", "max"), tuple(rows)))
 
     if len(improvement):
-        b += [doc.Heading("Probability of improvement"), doc.Para(f"P(X > Y) on normalised AUC over the tasks both agents ran, with {conf} intervals. Significant: the interval excludes 0.5.")]
+        b += [doc.Heading("Probability of improvement"), doc.Para(f"P(X > Y) on normalised AUC over the tasks both agents ran, with {conf} intervals. Significant: the interval excludes 0.5 and every task has at least {tables.MIN_RUNS} runs of both agents (with fewer the verdict is 'too few runs').")]
         rows = []
         for r in improvement.itertuples():
-            verdict = "X better" if r.p_lo > 0.5 else "Y better" if r.p_hi < 0.5 else "not significant"
+            verdict = significance(r.p_lo, r.p_hi, r.min_runs).replace("A better", "X better").replace("B better", "Y better")
+            if priv[r.a] or priv[r.b]:
+                verdict = f"{verdict} (privileged reference, not ranked)"
             rows.append((_label(r.a, priv[r.a]), _label(r.b, priv[r.b]), str(r.tasks), _ci(r.p, r.p_lo, r.p_hi), verdict))
         b.append(doc.Table(("X", "Y", "tasks", f"P(X > Y) [{conf}]", "verdict"), tuple(rows)))
         b.append(images["probability-of-improvement"])
 
     b += [doc.Heading("Performance profile"), doc.Para(f"Over {head}: the fraction of runs whose final success rate exceeds each threshold; a curve above another is better everywhere."), images["performance-profile"]]
 
-    if "cost-training" in images:
+    if "cost-training" in images or "cost-evaluation" in images:
         b += [doc.Heading("Guardrails"), doc.Para("Cost counts guardrail violations (e.g. hard bumps into a fragile object). Cost rate is all cost incurred during training divided by the environment steps taken (Safety Gym's definition): what the agent broke while it learned.")]
         rows = []
         for (t, a), g in per_run.groupby(["task", "agent"]):
             within = g["within_cost_limit"].dropna()
-            rows.append((t, _label(a, priv[a]), str(len(g)), _fmt(g["train_cost"].mean(), 1), _fmt(g["cost_rate"].mean(), 5), _fmt(g["final_eval_cost"].mean()), _fmt(g["cost_limit"].iloc[0]), f"{int(within.sum())}/{len(within)}"))
+            rows.append((t, _label(a, priv[a]), str(len(g)), _fmt(g["train_cost"].mean(), 1), _fmt(g["cost_rate"].mean(), 5), _fmt(g["final_eval_cost"].mean()), _fmt(g["cost_limit"].iloc[0]), f"{int(within.sum())}/{len(within)}" if len(within) else "–"))
         b.append(doc.Table(("task", "agent", "runs", "training cost (mean)", "cost rate (mean)", "final evaluation cost (mean)", "cost limit", "runs within limit"), tuple(rows)))
-        b += [images["cost-training"], images["cost-evaluation"]]
+        b += [images[name] for name in ("cost-training", "cost-evaluation") if name in images]
 
     b += [doc.Heading("Provenance")]
     if provenance is not None and len(provenance):
@@ -268,7 +283,8 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
     else:
         rows = [(t, str(g["task_version"].iloc[0]), a, str(g["seed"].nunique()), ", ".join(map(str, sorted(g["seed"].unique())))) for (t, a), g in per_run.groupby(["task", "agent"])]
         b.append(doc.Table(("task", "version", "agent", "runs", "seeds"), tuple(rows)))
-    b += [doc.Para("Files: `per_run.csv` (one row per run), `aggregates.csv` (every scope and aggregate with its interval), `probability_of_improvement.csv`, `steps_to_threshold.csv`, and the figures in `figures/` as PNG and SVG.")]
+    kinds = " and ".join(f.upper() for f in dict.fromkeys(("png", *options.formats)))
+    b += [doc.Para(f"Files: `per_run.csv` (one row per run), `aggregates.csv` (every scope and aggregate with its interval), `probability_of_improvement.csv`, `steps_to_threshold.csv`, and the figures in `figures/` as {kinds}.", markup=True)]
     return b
 
 

@@ -18,6 +18,8 @@ class Heading:
 @dataclass(frozen=True)
 class Para:
     text: str
+    markup: bool = False
+    """Render `backticks` as code; off for text that may hold names users chose."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,12 @@ Block = Union[Heading, Para, Bullets, Table, Image]
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md_plain(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_plain(text: str) -> str:
+    # Names users chose must not open a code span.
+    return text.replace("`", "\\`")
 
 
 def to_markdown(blocks: Sequence[Block]) -> str:
@@ -53,9 +60,9 @@ def to_markdown(blocks: Sequence[Block]) -> str:
         if isinstance(b, Heading):
             out.append("#" * b.level + " " + b.text)
         elif isinstance(b, Para):
-            out.append(b.text)
+            out.append(b.text if b.markup else _md_plain(b.text))
         elif isinstance(b, Bullets):
-            out.append("\n".join(f"- {item}" for item in b.items))
+            out.append("\n".join(f"- {_md_plain(item)}" for item in b.items))
         elif isinstance(b, Table):
             lines = ["| " + " | ".join(_md_cell(h) for h in b.headers) + " |", "|" + "---|" * len(b.headers)]
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
@@ -85,9 +92,9 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
         if isinstance(b, Heading):
             body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
         elif isinstance(b, Para):
-            body.append(f"<p>{_inline(b.text)}</p>")
+            body.append(f"<p>{_inline(b.text) if b.markup else html.escape(b.text)}</p>")
         elif isinstance(b, Bullets):
-            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b.items) + "</ul>")
+            body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in b.items) + "</ul>")
         elif isinstance(b, Table):
             head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
             rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in b.rows)

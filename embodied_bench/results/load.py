@@ -58,6 +58,8 @@ def load_runs(paths: Iterable[str | Path], statuses: tuple[str, ...] | None = ("
             continue
         curve_path = folder / "curve.csv"
         if not curve_path.is_file():
+            if record.get("status") == "complete":  # a finished run always has a curve
+                raise RecordError(f"{curve_path}: missing from a complete run; delete the run folder and rerun with --resume")
             continue
         try:
             ident = _identity(record, folder)
@@ -70,6 +72,8 @@ def load_runs(paths: Iterable[str | Path], statuses: tuple[str, ...] | None = ("
         missing = [c for c in ("checkpoint", "budget_used", "eval_success") if c not in curve.columns]
         if missing:
             raise RecordError(f"{curve_path}: missing columns {', '.join(missing)}; rerun the run or leave it out")
+        if curve.empty and record.get("status") == "complete":
+            raise RecordError(f"{curve_path}: a complete run with no checkpoint; delete the run folder and rerun with --resume")
         for col, value in reversed(ident.items()):
             curve.insert(0, col, value)
         frames.append(curve)
