@@ -18,7 +18,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import EngFormatter
+from matplotlib.ticker import EngFormatter, MaxNLocator
 
 from embodied_bench.metrics.aggregates import AGGREGATES
 from embodied_bench.results.records import atomic_write_bytes
@@ -120,11 +120,12 @@ def interval_plot(aggregates: pd.DataFrame, styles: Mapping[str, dict], title: s
                     if agent not in rows.index:
                         continue
                     row, st = rows.loc[agent], styles[agent]
-                    ax.plot([row[f"{agg}_lo"], row[f"{agg}_hi"]], [y, y], color=st["color"], lw=7, alpha=0.55, solid_capstyle="butt", linestyle="-")
-                    ax.plot([row[agg]], [y], marker="|", color="black", ms=14, mew=2)
+                    ax.plot([row[f"{agg}_lo"], row[f"{agg}_hi"]], [y, y], color=st["color"], lw=12, alpha=0.6, solid_capstyle="butt", linestyle="-")
+                    ax.plot([row[agg]], [y], marker="|", color="black", ms=18, mew=1.5)
                 ax.set_yticks(range(len(agents)), [styles[a]["label"] for a in agents] if c == 0 else [])
                 ax.set_ylim(-0.6, len(agents) - 0.4)
-                ax.set_xlim(-0.02, 1.02)
+                ax.set_xlim(*_zoom(rows[[f"{agg}_lo", f"{agg}_hi"]].to_numpy(float)))
+                ax.xaxis.set_major_locator(MaxNLocator(4))
                 ax.grid(axis="y", visible=False)
                 if r == 0:
                     ax.set_title(AGGREGATE_LABELS[agg])
@@ -132,6 +133,18 @@ def interval_plot(aggregates: pd.DataFrame, styles: Mapping[str, dict], title: s
         if title:
             fig.suptitle(title)
     return fig
+
+
+def _zoom(values: np.ndarray, span: float = 0.1) -> tuple[float, float]:
+    # Close enough to see intervals that differ by a few hundredths, never beyond [0, 1].
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = max(span - (hi - lo), 0.0) / 2 + 0.05 * max(hi - lo, span)
+    lo, hi = lo - pad, hi + pad
+    if lo < 0:
+        lo, hi = 0.0, hi - lo
+    if hi > 1:
+        lo, hi = max(0.0, lo - (hi - 1)), 1.0
+    return lo - 0.01, hi + 0.01
 
 
 def profile_plot(profile: pd.DataFrame, styles: Mapping[str, dict], title: str | None = None) -> Figure:
@@ -170,6 +183,7 @@ def improvement_matrix(improvement: pd.DataFrame, styles: Mapping[str, dict], ti
         with warnings.catch_warnings():  # seaborn 0.13 calls a matplotlib API that 3.11 marks for removal
             warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
             sns.heatmap(p.to_numpy(float), annot=text.to_numpy(), fmt="", cmap="vlag_r", vmin=0, vmax=1, center=0.5, square=True, ax=ax, xticklabels=labels, yticklabels=labels, cbar_kws={"label": "P(X > Y)"}, annot_kws={"fontsize": 9})
+        ax.grid(False)
         ax.set_xlabel("agent Y")
         ax.set_ylabel("agent X")
         ax.tick_params(axis="y", rotation=0)
