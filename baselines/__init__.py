@@ -5,3 +5,5 @@ from embodied_bench.registry import AGENTS
 AGENTS.register("random", "embodied_bench.baselines.random_agent:RandomAgent")
 AGENTS.register("scripted", "embodied_bench.baselines.scripted:ScriptedOracle")
 AGENTS.register("oneshot-nn", "embodied_bench.baselines.oneshot_nn:OneShotNN")
+AGENTS.register("ppo", "embodied_bench.baselines.sb3_agents:PPOLearner")
+AGENTS.register("sac", "embodied_bench.baselines.sb3_agents:SACLearner")

@@ -33,6 +33,8 @@ def test_listings():
     assert rows["random"][1:3] == ["agent", "no"] and rows["scripted"][1:3] == ["agent", "yes"]
     suites = invoke("suites")
     assert suites.exit_code == 0 and "ett-warmup-v0" in suites.output
+    core = next(line for line in suites.output.splitlines() if line.startswith("ett-core-v0 "))
+    assert core.split(None, 1)[1] == "cat-climb-skill, cat-climb-motor, table-clear-primitive, table-clear-ee"
 
 
 @pytest.mark.parametrize(
@@ -40,7 +42,7 @@ def test_listings():
     [
         (["--agent", "random", "--task", "treat-rech"], "unknown task 'treat-rech'; did you mean treat-reach"),
         (["--agent", "randm", "--task", "treat-reach"], "unknown agent 'randm'; did you mean random?"),
-        (["--agent", "random", "--suite", "ett-core"], "unknown suite 'ett-core'; did you mean ett-warmup-v0?"),
+        (["--agent", "random", "--suite", "ett-cor"], "unknown suite 'ett-cor'; did you mean ett-core-v0"),
         (["--agent", "missing_file.py:Agent", "--task", "treat-reach"], "agent file missing_file.py does not exist"),
         (["--agent", f"{Path(__file__).parent / 'agents_for_tests.py'}:NoSuchAgent", "--task", "treat-reach"], "has no attribute 'NoSuchAgent'"),
         (["--agent", "json:JSONDecoder", "--task", "treat-reach"], "neither an Agent"),

@@ -1,0 +1,238 @@
+"""``ppo`` and ``sac``: the Stable-Baselines3 reference baselines, run through the Learner
+contract (``learn(env, budget)`` on the harness's budget-ledger env, then
+``act(observation, explore=False)``).
+
+Stable-Baselines3 and PyTorch are an optional extra (``pip install "embodied-bench[sb3]"``).
+They are imported when a learner is constructed, not when this module is, so listing the
+registered agents (``embodied-bench agents`` imports every agent class) keeps working
+without them.
+
+Hyperparameters are frozen dataclasses (``PPOConfig``, ``SACConfig``). A learner built by
+the harness (``cls(task, seed)``) uses ``Config.for_task(task.task_id)``: Stable-Baselines3's
+defaults, with the per-task changes stated under each field. To run other values, subclass
+the learner in a file and pass ``config=`` to ``super().__init__``, then run it as
+``--agent my_file.py:MyPPO``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from embodied_bench.api import TaskInfo
+from embodied_bench.harness.ledger import BudgetExceeded
+
+INSTALL_HINT = (
+    'pip install "embodied-bench[sb3]" (for a CPU-only PyTorch, which is much smaller, run '
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu first)"
+)
+
+
+def _import_sb3() -> tuple[Any, Any]:
+    """``(torch, stable_baselines3)``, or an ImportError that says how to install them."""
+    try:
+        import stable_baselines3
+        import torch
+    except ImportError as exc:
+        raise ImportError(f"the ppo and sac baselines need Stable-Baselines3 and PyTorch: {INSTALL_HINT} ({exc})") from exc
+    return torch, stable_baselines3
+
+
+def _sb3_seed(seed: int) -> int:
+    # SB3 seeds numpy's legacy global generator with it, which takes only 32-bit seeds.
+    return int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0])
+
+
+class _SpacesOnly(gym.Env):
+    """A stand-in that carries a task's spaces, so the model can be built at construction:
+    the harness evaluates checkpoint 0 (``act``) before ``learn`` hands over the training
+    env. SB3 never resets or steps it; ``learn`` swaps in the real env."""
+
+    def __init__(self, observation_space: gym.Space, action_space: gym.Space) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        raise RuntimeError("the stand-in env only carries spaces; learn() trains on the harness's env")
+
+    def step(self, action: Any):
+        raise RuntimeError("the stand-in env only carries spaces; learn() trains on the harness's env")
+
+
+def _tuple_field(obj: Any, name: str) -> None:
+    # JSON turns tuples into lists; store a tuple again so configs round-trip, stay hashable
+    # and compare equal.
+    object.__setattr__(obj, name, tuple(int(n) for n in getattr(obj, name)))
+
+
+@dataclass(frozen=True)
+class _PerTaskConfig:
+    """What both configs share: where torch runs, per-task changes to the defaults, and
+    ``net_arch`` kept a tuple."""
+
+    device: str = "cpu"
+    """Torch device. CPU: networks this small run faster there than on a GPU, and curves
+    stay identical from machine to machine."""
+    torch_threads: int = 1
+    """``torch.set_num_threads`` (for the whole process): one thread is fastest for these
+    small networks and keeps parallel runs (``--jobs``) from competing for cores."""
+
+    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {}
+    """Task id -> the fields that differ from the defaults there."""
+
+    def __post_init__(self) -> None:
+        _tuple_field(self, "net_arch")
+
+    @classmethod
+    def for_task(cls, task_id: str) -> Any:
+        """The documented defaults for ``task_id`` (unknown tasks get SB3's defaults)."""
+        return dataclasses.replace(cls(), **cls.PER_TASK.get(task_id, {}))
+
+
+@dataclass(frozen=True)
+class PPOConfig(_PerTaskConfig):
+    """PPO hyperparameters: Stable-Baselines3's defaults, except where a task's budget or
+    episode structure needs others (``for_task``; stated under each field)."""
+
+    learning_rate: float = 3e-4
+    """Adam step size, constant over training."""
+    n_steps: int = 2048
+    """Env steps per rollout; the policy is updated after each. treat-reach, cat-climb-motor,
+    table-clear-ee: 2048. cat-climb-skill: 200 (its whole budget is 2,000 steps of at most 10
+    decisions per episode, so 10 updates). table-clear-primitive: 32 (20 practice episodes
+    of at most 16 steps, so up to 10 updates). Steps of a last, unfinished rollout when the
+    budget runs out are never trained on."""
+    batch_size: int = 64
+    """Minibatch size of each gradient step. cat-climb-skill: 50; table-clear-primitive: 32;
+    others 64. A divisor of ``n_steps``, so no minibatch is truncated."""
+    n_epochs: int = 10
+    """Passes over each rollout."""
+    gamma: float = 0.99
+    """Discount factor."""
+    gae_lambda: float = 0.95
+    """Generalised advantage estimation trade-off between bias and variance."""
+    clip_range: float = 0.2
+    """PPO's clipping of the probability ratio."""
+    ent_coef: float = 0.0
+    """Entropy bonus. table-clear-primitive: 0.01, so its discrete (item, destination)
+    choices keep being explored through its few updates; others 0."""
+    vf_coef: float = 0.5
+    """Weight of the value loss."""
+    max_grad_norm: float = 0.5
+    """Gradient clipping by global norm."""
+    net_arch: tuple[int, ...] = (64, 64)
+    """Hidden layer sizes of the policy network and, separately, of the value network."""
+
+    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
+        "cat-climb-skill": {"n_steps": 200, "batch_size": 50},
+        "table-clear-primitive": {"n_steps": 32, "batch_size": 32, "ent_coef": 0.01},
+    }
+
+
+@dataclass(frozen=True)
+class SACConfig(_PerTaskConfig):
+    """SAC hyperparameters: Stable-Baselines3's defaults, except where a task's budget or
+    episode structure needs others (``for_task``; stated under each field). SAC acts in
+    continuous (Box) action spaces only, so it does not run on table-clear-primitive."""
+
+    learning_rate: float = 3e-4
+    """Adam step size of actor, critics and entropy coefficient, constant over training."""
+    buffer_size: int = 1_000_000
+    """Replay buffer capacity in transitions: every step of any task's budget (the largest,
+    cat-climb-motor, is 1,000,000; about 0.7 GB there), so nothing is forgotten. Memory
+    grows as it fills."""
+    learning_starts: int = 100
+    """Uniformly random steps before the first gradient step. cat-climb-motor and
+    table-clear-ee: 10,000 (about ten episodes of motor babbling, as RL Zoo uses for MuJoCo
+    locomotion); others 100."""
+    batch_size: int = 256
+    """Transitions per gradient step."""
+    tau: float = 0.005
+    """Polyak averaging rate of the target critics."""
+    gamma: float = 0.99
+    """Discount factor."""
+    train_freq: int = 1
+    """Env steps between updates."""
+    gradient_steps: int = 1
+    """Gradient steps per update."""
+    ent_coef: str | float = "auto"
+    """Entropy coefficient: a number, or ``"auto"`` (learned, optionally ``"auto_0.1"`` to
+    set its initial value) towards the target entropy of minus the action dimension."""
+    net_arch: tuple[int, ...] = (256, 256)
+    """Hidden layer sizes of the actor and of each critic."""
+
+    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
+        "cat-climb-motor": {"learning_starts": 10_000},
+        "table-clear-ee": {"learning_starts": 10_000},
+    }
+
+
+class _SB3Learner:
+    """The Learner contract around one SB3 model. The model is built at construction on
+    the task's spaces (checkpoint 0 is evaluated before ``learn``) and trains on the
+    harness's env in ``learn``. Attaching that env with ``set_env`` leaves it unseeded:
+    the harness seeded it from the run's env seed, and SB3's ``seed=`` would otherwise
+    re-seed it on the first reset with the agent's seed."""
+
+    algorithm: ClassVar[str]
+    """The SB3 class: ``"PPO"`` or ``"SAC"``."""
+
+    def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | SACConfig) -> None:
+        torch, sb3 = _import_sb3()
+        self.task = task
+        self.config = config
+        torch.set_num_threads(config.torch_threads)
+        # The config's fields are named after SB3's keyword arguments, so every one reaches it.
+        kwargs = dataclasses.asdict(config)
+        del kwargs["torch_threads"]
+        kwargs["policy_kwargs"] = {"net_arch": list(kwargs.pop("net_arch"))}
+        stand_in = _SpacesOnly(task.observation_space, task.action_space)
+        self.model = getattr(sb3, self.algorithm)("MlpPolicy", stand_in, seed=_sb3_seed(seed), verbose=0, **kwargs)
+
+    def learn(self, env: gym.Env, budget: int) -> None:
+        """Train for the whole budget. In env steps, SB3 is asked for exactly ``budget``;
+        in episodes, for more steps than the episodes can take, so the ledger ends it.
+        Either way the ledger refusing a step or a reset (``BudgetExceeded``: PPO asks for
+        a whole rollout past the budget) is the normal end of training."""
+        self.model.set_env(env)
+        if self.task.budget_unit == "steps":
+            total = budget
+        elif self.task.max_episode_steps:
+            total = budget * self.task.max_episode_steps + 1
+        else:
+            total = 2**62  # no step limit is known: only the ledger can end training
+        try:
+            self.model.learn(total_timesteps=total)
+        except BudgetExceeded:
+            pass
+
+    def act(self, observation: Any, explore: bool = False) -> Any:
+        action, _ = self.model.predict(observation, deterministic=not explore)
+        return action
+
+
+class PPOLearner(_SB3Learner):
+    """Stable-Baselines3 PPO with MLP networks, for Box and MultiDiscrete actions."""
+
+    algorithm = "PPO"
+
+    def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | None = None) -> None:
+        super().__init__(task, seed, config or PPOConfig.for_task(task.task_id))
+
+
+class SACLearner(_SB3Learner):
+    """Stable-Baselines3 SAC with MLP networks, for Box actions only."""
+
+    algorithm = "SAC"
+
+    def __init__(self, task: TaskInfo, seed: int, config: SACConfig | None = None) -> None:
+        if not isinstance(task.action_space, gym.spaces.Box):
+            raise TypeError(
+                f"sac acts in continuous (Box) action spaces only; task {task.task_id} has {task.action_space} "
+                "(use ppo there)"
+            )
+        super().__init__(task, seed, config or SACConfig.for_task(task.task_id))
