@@ -175,3 +175,40 @@ def test_interrupt_then_resume_loses_nothing(tmp_path, jobs):
     for k, data in kept.items():
         assert (tmp_path / "treat-reach/SlowAgent" / k / "curve.csv").read_bytes() == data
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def _marked_processes(mark: str) -> list[int]:
+    found = []
+    for env in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"EB_TEST_MARK={mark}".encode() in env.read_bytes():
+                found.append(int(env.parent.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc (Linux)")
+def test_workers_do_not_outlive_a_killed_parent(tmp_path):
+    """A killed `run` leaves no process behind: busy workers finish their run (they write
+    its record), idle ones exit."""
+    import os
+    import uuid
+
+    mark = uuid.uuid4().hex
+    args = ["run", "--agent", "random", "--task", "treat-reach", "--seeds", "6", "--budget-scale", "0.002", "--out", str(tmp_path), "--jobs", "2"]
+    proc = subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "EB_TEST_MARK": mark})
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(tmp_path.rglob("run.json")):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.time() + 90
+    while time.time() < deadline and _marked_processes(mark):
+        time.sleep(0.5)
+    left = _marked_processes(mark)
+    for pid in left:  # never leave them running, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} processes outlived the killed parent"
+    statuses = [json.loads(p.read_text())["status"] for p in tmp_path.rglob("run.json")]
+    assert statuses and "complete" in statuses

@@ -12,6 +12,8 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import signal
+import threading
+import time
 from typing import Any, Callable
 
 from embodied_bench.harness import interrupt
@@ -60,18 +62,49 @@ def _run_inline(jobs: list[Job], on_event: OnEvent) -> list[Outcome]:
 _events: Any = None
 
 
-def _init_worker(events: Any) -> None:
+_busy = False
+
+
+def _init_worker(events: Any, parent: int) -> None:
     global _events
     _events = events
+    # Progress events are best effort: a worker must never hang at exit flushing them into
+    # a pipe that the parent, shutting down after Ctrl-C or SIGTERM, no longer reads.
+    events.cancel_join_thread()
     interrupt.install()
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    # An idle worker whose parent is gone (killed, or exited without stopping the pool)
+    # would wait for work forever; a busy one finishes its run (it writes its own record).
+    while True:
+        time.sleep(1.0)
+        if not _busy and not _alive(parent):
+            os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _worker_run(job: Job) -> Outcome | None:
     """Run one job in a worker; None when a Ctrl-C came before it started."""
+    global _busy
     if interrupt.requested():
         return None
-    _events.put(("start", os.getpid(), _ident(job)))
-    return run_one(job, progress=_events.put)
+    _busy = True
+    try:
+        _events.put(("start", os.getpid(), _ident(job)))
+        return run_one(job, progress=_events.put)
+    finally:
+        _busy = False
 
 
 def _ident(job: Job) -> tuple:
@@ -90,7 +123,7 @@ def _run_pool(jobs: list[Job], workers: int, on_event: OnEvent) -> list[Outcome]
     events = ctx.Queue()
     outcomes: dict[cf.Future, Outcome] = {}
     running: dict[tuple, int] = {}  # (agent, task, seed) -> worker pid
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events,))
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events, os.getpid()))
     futures = {pool.submit(_worker_run, job): job for job in jobs}
     pending = set(futures)
     forwarded = False
