@@ -76,8 +76,8 @@ def test_per_run_values_follow_the_curves(tdmpc2_report):
 def test_aggregates_have_intervals_around_points_and_tdmpc2_wins(tdmpc2_report):
     result, out = tdmpc2_report
     agg = pd.read_csv(out / "aggregates.csv")
-    assert set(agg["scope_kind"]) == {"task", "common"}
-    common = agg[agg["scope_kind"] == "common"]
+    assert set(agg["scope_kind"]) == {"task", "all"}
+    common = agg[agg["scope_kind"] == "all"]
     assert len(common) == 4 and set(common["tasks"]) == {6} and set(common["runs"]) == {18}
     for a in ("iqm", "median", "mean", "optimality_gap"):
         assert (agg[f"{a}_lo"] <= agg[a] + 1e-12).all() and (agg[a] <= agg[f"{a}_hi"] + 1e-12).all()
@@ -146,6 +146,21 @@ def test_compare_verdicts_never_claim_more_than_the_interval():
 
     oracle = compare_agents(_per_run({"a": [[1.0] * 5], "ref": [[0.0] * 5]}, privileged=("ref",)), "a", "ref", reps=500)
     assert oracle.verdict().endswith("(ref: privileged reference, not a competitor)")
+
+
+def test_scopes_cover_what_each_agent_ran():
+    from embodied_bench.report.build import headline_scope
+
+    per_run = _per_run({"a": [[0.1] * 5, [0.2] * 5, [0.3] * 5], "b": [[0.4] * 5, [0.5] * 5, [0.6] * 5], "c": [[0.7] * 5, [0.8] * 5]})
+    found = {s: (kind, tasks) for s, kind, tasks in tables.scopes(per_run, {"s01": ("t0", "t1"), "s9": ("t9",)})}
+    assert found["all tasks"] == ("all", ("t0", "t1", "t2")) and found["s01"] == ("suite", ("t0", "t1"))
+    assert found["tasks every agent ran"] == ("common", ("t0", "t1")) and "s9" not in found
+    agg = tables.aggregate_table(per_run, {"s01": ("t0", "t1")}, reps=200)
+    assert sorted(agg.loc[agg["scope"] == "all tasks", "agent"].unique()) == ["a", "b"]  # c skipped t2
+    assert sorted(agg.loc[agg["scope"] == "s01", "agent"].unique()) == ["a", "b", "c"]
+    assert headline_scope(agg) == "all tasks"
+    row = agg[(agg["scope"] == "all tasks") & (agg["agent"] == "b") & (agg["metric"] == "auc")].iloc[0]
+    assert row["runs"] == 15 and row["tasks"] == 3 and row["mean"] == pytest.approx(0.5)
 
 
 def test_one_or_two_runs_are_never_significant():

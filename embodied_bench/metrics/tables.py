@@ -182,18 +182,22 @@ def _all_scores(a: np.ndarray) -> np.ndarray:
 
 
 def scopes(per_run: pd.DataFrame, suites: Mapping[str, tuple[str, ...]] | None = None) -> list[tuple[str, str, tuple[str, ...]]]:
-    """What to aggregate over, as (scope, kind, tasks): each task; each suite whose tasks
-    all have runs; and, with two tasks or more, the tasks every agent ran ("common")."""
+    """What to aggregate over, as (scope, kind, tasks): each task ("task"); each suite
+    whose tasks all have runs ("suite"); with two tasks or more, every task of the report
+    ("all": only agents that ran them all get a row) and, when some agent ran fewer, the
+    tasks every agent ran ("common", two or more)."""
     tasks = sorted(per_run["task"].unique())
     out = [(t, "task", (t,)) for t in tasks]
     for name, members in (suites or {}).items():
         if set(members) <= set(tasks) and len(members) > 0:
             out.append((name, "suite", tuple(members)))
-    common = set(tasks)
-    for _, g in per_run.groupby("agent"):
-        common &= set(g["task"])
-    if len(tasks) > 1 and common:
-        out.append(("all common tasks", "common", tuple(sorted(common))))
+    if len(tasks) > 1:
+        out.append(("all tasks", "all", tuple(tasks)))
+        common = set(tasks)
+        for _, g in per_run.groupby("agent"):
+            common &= set(g["task"])
+        if 1 < len(common) < len(tasks):
+            out.append(("tasks every agent ran", "common", tuple(sorted(common))))
     return out
 
 

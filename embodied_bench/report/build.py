@@ -72,12 +72,15 @@ def _label(agent: str, privileged: bool) -> str:
 
 
 def headline_scope(aggregates: pd.DataFrame) -> str:
-    """The scope the report leads with: the tasks all agents ran when there are several,
-    else the only task."""
-    kinds = aggregates.drop_duplicates("scope").set_index("scope")["scope_kind"]
-    for kind in ("common", "suite", "task"):
-        if (kinds == kind).any():
-            return str(kinds[kinds == kind].index[0])
+    """The scope the report leads with: all tasks when two agents or more ran them all;
+    else the tasks every agent ran; else a suite; else the first task."""
+    rows = aggregates.drop_duplicates(["scope", "agent"])
+    agents = rows.groupby("scope")["agent"].nunique()
+    kinds = rows.drop_duplicates("scope").set_index("scope")["scope_kind"]
+    for kind, need in (("all", 2), ("common", 1), ("suite", 1), ("all", 1), ("task", 1)):
+        chosen = [s for s in kinds.index[kinds == kind] if agents[s] >= need]
+        if chosen:
+            return str(chosen[0])
     raise ValueError("no aggregates")
 
 
@@ -217,6 +220,9 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
     hrows["order"] = hrows["metric"].map(tables.SCORE_METRICS.index)
     hrows = hrows.sort_values(["order", "agent"])
     b += [doc.Heading(f"Aggregates over {head}"), doc.Para(f"Tasks: {', '.join(head_tasks)}.")]
+    missing = sorted(set(agents) - set(hrows["agent"]))
+    if missing:
+        b.append(doc.Para(f"Not in this table (they did not run every one of these tasks; see Per task): {', '.join(missing)}."))
     b.append(_aggregate_table(hrows))
     b.append(images["aggregates"])
 
