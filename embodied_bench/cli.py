@@ -98,9 +98,10 @@ def _resolve_agent_arg(ref: str) -> str:
 @click.option("--first-seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seeds are FIRST-SEED .. FIRST-SEED+SEEDS-1.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the run records.")
 @click.option("--budget-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="Multiply each task's budget and evaluation interval (same number of checkpoints).")
+@click.option("--eval-episodes", type=click.IntRange(min=1), default=None, metavar="N", help="Evaluate on the first N of each task's held-out layouts (faster, noisier: for smoke tests and CI, never for reported results) [default: all].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel in a local process pool [default: the cores this process may use].")
 @click.option("--resume", is_flag=True, help="Keep complete runs found in --out and redo only the others.")
-def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, jobs: int | None, resume: bool) -> None:
+def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, eval_episodes: int | None, jobs: int | None, resume: bool) -> None:
     """Run agents on tasks for their budgets over several seeds; write one record per run
     to OUT/<task>/<agent>/seed-<k>/ (curve.csv, run.json)."""
     from embodied_bench.executors.local import Interrupted, run_jobs
@@ -116,7 +117,7 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
     except RegistryError as exc:
         raise InputError(str(exc)) from None
     try:
-        todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume)
+        todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume, eval_episodes)
     except PlanError as exc:
         raise InputError(str(exc)) from None
 

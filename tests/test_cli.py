@@ -212,3 +212,22 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
     assert not left, f"{len(left)} processes outlived the killed parent"
     statuses = [json.loads(p.read_text())["status"] for p in tmp_path.rglob("run.json")]
     assert statuses and "complete" in statuses
+
+
+def test_eval_episodes_cuts_evaluation_and_is_recorded(tmp_path):
+    small = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "1", *SMALL]
+    assert invoke(*small, "--eval-episodes", "3", "--out", str(tmp_path / "few")).exit_code == 0
+    record = json.loads((tmp_path / "few/treat-reach/scripted/seed-0/run.json").read_text())
+    assert record["budget"]["eval_episodes"] == 3 and record["budget"]["eval_reduced"] is True
+    assert record["task"]["spec"]["eval_episodes"] == 3
+    # Resuming under another evaluation protocol redoes nothing silently: it is a conflict.
+    again = invoke(*small, "--out", str(tmp_path / "few"), "--resume")
+    assert again.exit_code == 2 and "3 evaluation layouts, not 20" in again.output
+    too_many = invoke(*small, "--eval-episodes", "21", "--out", str(tmp_path / "many"))
+    assert too_many.exit_code == 2 and "task treat-reach has 20 held-out layouts" in too_many.output
+    # Reports refuse to pool runs evaluated on different layouts, and flag smoke-test runs.
+    assert invoke(*small, "--out", str(tmp_path / "all")).exit_code == 0
+    mixed = invoke("report", str(tmp_path / "few"), str(tmp_path / "all"), "--out", str(tmp_path / "rep"), "--reps", "200", "--band-reps", "100")
+    assert mixed.exit_code == 2 and "different numbers of held-out layouts (3, 20" in mixed.output
+    alone = invoke("report", str(tmp_path / "few"), "--out", str(tmp_path / "rep"), "--reps", "200", "--band-reps", "100")
+    assert alone.exit_code == 0 and "smoke-test numbers, not results to report" in alone.output

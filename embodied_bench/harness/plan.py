@@ -7,6 +7,7 @@ would compare different things), and every other run is redone."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Iterable
 
@@ -29,8 +30,10 @@ def plan_jobs(
     out: Path,
     budget_scale: float,
     resume: bool,
+    eval_episodes: int | None = None,
 ) -> tuple[list[Job], list[Job]]:
-    """``(to_run, kept)``; raises PlanError on a conflict."""
+    """``(to_run, kept)``; raises PlanError on a conflict. ``eval_episodes`` evaluates on
+    the first that many of each task's held-out layouts instead of all of them."""
     for parent in (Path(out), *Path(out).parents):
         if parent.exists():
             if not parent.is_dir():
@@ -43,10 +46,15 @@ def plan_jobs(
     seeds = list(seeds)
     for spec in specs:
         scaled = spec.scaled(budget_scale)
+        reduced = eval_episodes is not None and eval_episodes < spec.eval_episodes
+        if eval_episodes is not None:
+            if eval_episodes > spec.eval_episodes:
+                raise PlanError(f"--eval-episodes {eval_episodes}: task {spec.id} has {spec.eval_episodes} held-out layouts; choose at most that many")
+            scaled = dataclasses.replace(scaled, eval_episodes=eval_episodes)
         for ref in agent_refs:
             cls = resolve_agent(ref)[1]
             for seed in seeds:
-                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale)
+                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced)
                 folder = run_dir(out, spec.id, agent_names[ref], seed)
                 if folder.exists() and not folder.is_dir():
                     raise PlanError(f"{folder} is a file, not a folder; choose another --out")
@@ -81,6 +89,8 @@ def _mismatch(record: dict, spec: TaskSpec, cls: type) -> str | None:
     budget = record.get("budget", {})
     if budget.get("amount") != spec.budget or budget.get("eval_every") != spec.eval_every:
         return f"budget {budget.get('amount')} (eval every {budget.get('eval_every')}), not {spec.budget} (eval every {spec.eval_every})"
+    if budget.get("eval_episodes") != spec.eval_episodes:
+        return f"{budget.get('eval_episodes')} evaluation layouts, not {spec.eval_episodes}"
     source = provenance.source_hash(cls)
     if source is not None and record.get("agent", {}).get("source_hash") != source:
         return "a different version of the agent's source file"

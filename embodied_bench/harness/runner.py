@@ -69,6 +69,9 @@ class Job:
     seed: int
     out: str
     budget_scale: float = 1.0
+    eval_reduced: bool = False
+    """Whether ``spec.eval_episodes`` was cut below the task's own (``--eval-episodes``):
+    recorded, so reports can say the scores are not the task's protocol."""
     """The scale that produced ``spec.budget`` (recorded for provenance)."""
 
 
@@ -296,7 +299,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
         "seed": job.seed,
         "agent_seed": agent_seed,
         "env_seed": env_seed,
-        "budget": {"amount": spec.budget, "unit": spec.budget_unit, "scale": job.budget_scale, "eval_every": spec.eval_every, "eval_episodes": spec.eval_episodes},
+        "budget": {"amount": spec.budget, "unit": spec.budget_unit, "scale": job.budget_scale, "eval_every": spec.eval_every, "eval_episodes": spec.eval_episodes, "eval_reduced": job.eval_reduced},
         "ledger": None,
         "versions": provenance.versions(),
         "git": provenance.git_revision(),

@@ -31,6 +31,8 @@ _DEFAULTS = {
     "privileged": False,
     "budget_unit": "steps",
     "budget_scale": 1.0,
+    "eval_episodes": np.nan,
+    "eval_reduced": False,
     "threshold": np.nan,
     "cost_limit": np.nan,
     "one_shot": False,
@@ -82,6 +84,9 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         budgets = sorted(g["budget"].unique())
         if len(budgets) > 1:
             raise MixedRunsError(f"runs of task {task} mix budgets {', '.join(f'{b:,}' for b in budgets)} (different --budget-scale?): report them separately")
+        layouts = sorted(g["eval_episodes"].dropna().unique())
+        if len(layouts) > 1:
+            raise MixedRunsError(f"runs of task {task} were evaluated on different numbers of held-out layouts ({', '.join(f'{n:g}' for n in layouts)}, see --eval-episodes): report them separately")
         grids = {tuple(r["budget_used"]) for _, r in g.groupby("run_dir")}
         if len(grids) > 1:
             raise MixedRunsError(f"runs of task {task} were evaluated on different checkpoint grids: report them separately")
@@ -98,7 +103,12 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if len(dup):
         (task, agent, seed), dirs = next(iter(dup.items()))
         raise MixedRunsError(f"run {task}/{agent}/seed {seed} is given {len(dirs)} times ({', '.join(dirs)}): pass each run once")
-    counts = df.drop_duplicates("run_dir").groupby(["task", "agent"]).size()
+    runs = df.drop_duplicates("run_dir")
+    smoke = runs[(runs["budget_scale"] != 1.0) | runs["eval_reduced"].astype(bool)]
+    if len(smoke):
+        tasks = ", ".join(sorted(smoke["task"].unique()))
+        warnings.append(f"{len(smoke)} runs ({tasks}) used a --budget-scale or fewer --eval-episodes than their task's protocol: smoke-test numbers, not results to report")
+    counts = runs.groupby(["task", "agent"]).size()
     few = counts[counts < MIN_RUNS]
     if len(few):
         pairs = ", ".join(f"{a} on {t} ({n})" for (t, a), n in few.items())
