@@ -159,6 +159,8 @@ def test_scopes_cover_what_each_agent_ran():
     assert sorted(agg.loc[agg["scope"] == "all tasks", "agent"].unique()) == ["a", "b"]  # c skipped t2
     assert sorted(agg.loc[agg["scope"] == "s01", "agent"].unique()) == ["a", "b", "c"]
     assert headline_scope(agg) == "all tasks"
+    alone = per_run[per_run["agent"] == "a"]  # one agent: still all its tasks, not a suite
+    assert headline_scope(tables.aggregate_table(alone, {"s01": ("t0", "t1")}, reps=100)) == "all tasks"
     row = agg[(agg["scope"] == "all tasks") & (agg["agent"] == "b") & (agg["metric"] == "auc")].iloc[0]
     assert row["runs"] == 15 and row["tasks"] == 3 and row["mean"] == pytest.approx(0.5)
 

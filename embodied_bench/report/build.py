@@ -77,7 +77,8 @@ def headline_scope(aggregates: pd.DataFrame) -> str:
     rows = aggregates.drop_duplicates(["scope", "agent"])
     agents = rows.groupby("scope")["agent"].nunique()
     kinds = rows.drop_duplicates("scope").set_index("scope")["scope_kind"]
-    for kind, need in (("all", 2), ("common", 1), ("suite", 1), ("all", 1), ("task", 1)):
+    two = min(2, int(rows["agent"].nunique()))  # a report on one agent leads with all its tasks
+    for kind, need in (("all", two), ("common", 1), ("suite", 1), ("all", 1), ("task", 1)):
         chosen = [s for s in kinds.index[kinds == kind] if agents[s] >= need]
         if chosen:
             return str(chosen[0])
