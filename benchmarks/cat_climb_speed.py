@@ -19,7 +19,7 @@ import mujoco
 import numpy as np
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb.oracle import CatClimbOracle
-from timing import CallClock, time_steps
+from timing import time_oracle_episodes, time_steps
 
 import embodied_bench  # noqa: F401
 from embodied_bench.api import PrivilegedView
@@ -32,21 +32,7 @@ def skill(rooms: int) -> tuple[float, float, int]:
     view = PrivilegedView(TASKS.get("cat-climb-skill"))
     view._switch(env)
     oracle = CatClimbOracle(None, 0, privileged=view)
-    in_step = 0.0
-    decisions = 0
-    clock = CallClock(P.mujoco, "mj_step")
-    for i in range(rooms):
-        obs, _ = env.reset(seed=i, options={"layout": i})
-        done = False
-        while not done:
-            action = oracle.act(obs)
-            with clock:
-                start = time.perf_counter()
-                obs, _, terminated, truncated, _ = env.step(action)
-                in_step += time.perf_counter() - start
-            decisions += 1
-            done = terminated or truncated or decisions % P.MAX_DECISIONS == 0
-    return in_step, clock.seconds, decisions
+    return time_oracle_episodes(env, oracle, rooms, P.MAX_DECISIONS, P.mujoco, "mj_step")
 
 
 def motor(steps: int) -> tuple[float, float]:

@@ -20,7 +20,7 @@ import pybullet
 from embodied_bench.tasks.table_clear import env as E
 from embodied_bench.tasks.table_clear import scene as S
 from embodied_bench.tasks.table_clear.oracle import TableClearOracle
-from timing import CallClock, time_steps
+from timing import time_oracle_episodes, time_steps
 
 import embodied_bench  # noqa: F401
 from embodied_bench.api import PrivilegedView
@@ -35,20 +35,7 @@ def primitive(layouts: int) -> tuple[float, float, int]:
     view = PrivilegedView(TASKS.get("table-clear-primitive"))
     view._switch(env)
     oracle = TableClearOracle(None, 0, privileged=view)
-    in_step, decisions = 0.0, 0
-    clock = CallClock(S.pb, "stepSimulation")
-    for i in range(layouts):
-        obs, _ = env.reset(seed=i, options={"layout": i})
-        for _ in range(16):
-            action = oracle.act(obs)
-            with clock:
-                start = time.perf_counter()
-                obs, _, terminated, truncated, _ = env.step(action)
-                in_step += time.perf_counter() - start
-            decisions += 1
-            if terminated or truncated:
-                break
-    return in_step, clock.seconds, decisions
+    return time_oracle_episodes(env, oracle, layouts, 16, S.pb, "stepSimulation")
 
 
 def end_effector(steps: int) -> tuple[float, float]:

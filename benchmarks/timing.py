@@ -40,3 +40,23 @@ def time_steps(env: Any, actions: Any, module: Any, name: str) -> tuple[float, f
             env.step(action)
         per_step = (time.perf_counter() - start) / len(actions)
     return per_step, clock.seconds / len(actions)
+
+
+def time_oracle_episodes(env: Any, oracle: Any, layouts: int, max_decisions: int, module: Any, name: str) -> tuple[float, float, int]:
+    """The oracle on held-out layouts ``0 .. layouts-1`` (at most ``max_decisions`` per
+    episode, the registered time limit the unwrapped env lacks): seconds in ``env.step``,
+    seconds inside ``module.name``, decisions."""
+    in_step, decisions = 0.0, 0
+    clock = CallClock(module, name)
+    for i in range(layouts):
+        obs, _ = env.reset(seed=i, options={"layout": i})
+        for _ in range(max_decisions):
+            action = oracle.act(obs)
+            with clock:
+                start = time.perf_counter()
+                obs, _, terminated, truncated, _ = env.step(action)
+                in_step += time.perf_counter() - start
+            decisions += 1
+            if terminated or truncated:
+                break
+    return in_step, clock.seconds, decisions
