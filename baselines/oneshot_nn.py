@@ -10,13 +10,16 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from embodied_bench.tasks.table_clear import households as H
+from embodied_bench.baselines.config import BaselineConfig
 from embodied_bench.tasks.table_clear.env import SLOT_FEATURES
 
 from embodied_bench.api import Episode, TaskInfo, Transition
 
 
 @dataclass(frozen=True)
-class OneShotNNConfig:
+class OneShotNNConfig(BaselineConfig):
+    """Distances between item attributes (the same for every task it runs on)."""
+
     category_weight: float = 4.0
     """Distance for a different category (the attribute most rules key on)."""
     dirty_weight: float = 2.0
@@ -31,6 +34,10 @@ class OneShotNNConfig:
 class OneShotNN:
     """Nearest neighbour over (category, colour, dirty) to the demonstrated items; the
     demonstration of the current household replaces the previous one."""
+
+    deterministic = True
+    """Same seed: the same curve (checked exactly by ``regress``)."""
+    config_class = OneShotNNConfig
 
     def __init__(self, task: TaskInfo, seed: int, config: OneShotNNConfig | None = None) -> None:
         if not isinstance(task.action_space, gym.spaces.MultiDiscrete):

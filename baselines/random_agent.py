@@ -11,6 +11,9 @@ from embodied_bench.api import TaskInfo, Transition
 class RandomAgent:
     """Samples every action uniformly from the action space, with its own seeded stream."""
 
+    deterministic = True
+    """Same seed: the same actions, so the same curve (checked exactly by ``regress``)."""
+
     def __init__(self, task: TaskInfo, seed: int) -> None:
         # A private copy of the space, so seeding it touches nothing shared.
         self.space = copy.deepcopy(task.action_space)

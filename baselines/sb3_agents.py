@@ -23,6 +23,8 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from embodied_bench.baselines.config import BaselineConfig
+
 from embodied_bench.api import TaskInfo
 from embodied_bench.harness.ledger import BudgetExceeded
 
@@ -70,9 +72,8 @@ def _tuple_field(obj: Any, name: str) -> None:
 
 
 @dataclass(frozen=True)
-class _PerTaskConfig:
-    """What both configs share: where torch runs, per-task changes to the defaults, and
-    ``net_arch`` kept a tuple."""
+class _PerTaskConfig(BaselineConfig):
+    """What both configs share: where torch runs, and ``net_arch`` kept a tuple."""
 
     device: str = "cpu"
     """Torch device. CPU: networks this small run faster there than on a GPU, and curves
@@ -81,16 +82,8 @@ class _PerTaskConfig:
     """``torch.set_num_threads`` (for the whole process): one thread is fastest for these
     small networks and keeps parallel runs (``--jobs``) from competing for cores."""
 
-    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {}
-    """Task id -> the fields that differ from the defaults there."""
-
     def __post_init__(self) -> None:
         _tuple_field(self, "net_arch")
-
-    @classmethod
-    def for_task(cls, task_id: str) -> Any:
-        """The documented defaults for ``task_id`` (unknown tasks get SB3's defaults)."""
-        return dataclasses.replace(cls(), **cls.PER_TASK.get(task_id, {}))
 
 
 @dataclass(frozen=True)
@@ -180,6 +173,9 @@ class _SB3Learner:
 
     algorithm: ClassVar[str]
     """The SB3 class: ``"PPO"`` or ``"SAC"``."""
+    deterministic: ClassVar[bool] = False
+    """Seeded, but PyTorch's CPU kernels may sum in a different order on another CPU, so
+    ``regress`` compares these statistically."""
 
     def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | SACConfig) -> None:
         torch, sb3 = _import_sb3()
@@ -219,6 +215,7 @@ class PPOLearner(_SB3Learner):
     """Stable-Baselines3 PPO with MLP networks, for Box and MultiDiscrete actions."""
 
     algorithm = "PPO"
+    config_class = PPOConfig
 
     def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | None = None) -> None:
         super().__init__(task, seed, config or PPOConfig.for_task(task.task_id))
@@ -228,6 +225,7 @@ class SACLearner(_SB3Learner):
     """Stable-Baselines3 SAC with MLP networks, for Box actions only."""
 
     algorithm = "SAC"
+    config_class = SACConfig
 
     def __init__(self, task: TaskInfo, seed: int, config: SACConfig | None = None) -> None:
         if not isinstance(task.action_space, gym.spaces.Box):

@@ -12,6 +12,8 @@ class ScriptedOracle:
     """Delegates to the oracle named by the task's ``TaskSpec.oracle``."""
 
     privileged = True
+    deterministic = True
+    """The oracles have no randomness: the same curve every time (checked exactly)."""
 
     def __init__(self, task: TaskInfo, seed: int, privileged: PrivilegedView) -> None:
         spec = privileged.spec

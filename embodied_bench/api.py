@@ -8,6 +8,8 @@ An **Agent** lets the harness drive the loop::
     agent.observe(transition)                     # learning happens here
     agent.demonstrate(demos)                      # optional, one-shot / few-shot tasks
     agent.pretrain(observations)                  # optional, passive observation phase
+    agent.start_episode(explore)                  # optional, after every reset (training
+                                                  # and evaluation): drop per-episode state
 
 A **Learner** drives its own training loop (as Stable-Baselines3 code does)::
 
@@ -219,6 +221,15 @@ class PrivilegedView:
 
     def _switch(self, env: gym.Env) -> None:
         self._env = env.unwrapped
+
+    def world_model(self, threads: int = 1) -> Any:
+        """The task's simulator as a planning model (``embodied_bench.world_model.WorldModel``)
+        bound to the env in play now: ``rollout(actions)`` simulates candidate action
+        sequences from its current state without touching it. ``threads``: native threads
+        for batched rollouts (MuJoCo tasks). Raises ValueError for a task that offers none."""
+        from embodied_bench import world_model
+
+        return world_model.load(self.env, self.spec.family, threads)
 
 
 def is_privileged(cls: type) -> bool:

@@ -6,6 +6,7 @@ input, always one line naming what is wrong; 130 interrupted (finished runs are 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import os
@@ -357,3 +358,181 @@ def compare_cmd(a: str, b: str, runs: tuple[Path, ...], out: Path | None, reps: 
 
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-") or "agent"
+
+
+def _regress_pairs(agents: str | None, tasks: str | None, made: dict[str, dict[str, str]] | None) -> list[tuple[str, str, str]]:
+    """``(task, agent name, agent ref)`` to rerun. Baselines run where they have references
+    (``REFERENCE_AGENTS``); another agent (``module:Class``, ``file.py:Class``, or a name the
+    reference folder's manifest lists) on every chosen task it has references for. Without
+    ``--agents``: what the reference folder was made with (``made``), else every baseline."""
+    from embodied_bench import regress as R
+
+    def names(option: str, value: str | None) -> list[str] | None:
+        if value is None:
+            return None
+        items = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+        if not items:
+            raise InputError(f"{option}: give comma-separated names, e.g. {option} random,scripted")
+        return items
+
+    task_sel = names("--tasks", tasks) or list(R.CI_BUDGETS)
+    unknown = [t for t in task_sel if t not in R.CI_BUDGETS]
+    if unknown:
+        raise InputError(f"--tasks: no CI budget for task {', '.join(unknown)} (tasks with one: {', '.join(R.CI_BUDGETS)})")
+    baselines = {a for listed in R.REFERENCE_AGENTS.values() for a in listed}
+    made = made or {}
+    known = {name: ref for listed in made.values() for name, ref in listed.items()}
+    pairs: list[tuple[str, str, str]] = []
+    chosen = names("--agents", agents)
+    if chosen is None:
+        source = made or {t: {a: a for a in listed} for t, listed in R.REFERENCE_AGENTS.items()}
+        pairs = [(t, name, ref) for t in task_sel for name, ref in source.get(t, {}).items()]
+    for item in chosen or []:
+        if item in baselines and item not in known:
+            pairs += [(t, item, item) for t in task_sel if item in R.REFERENCE_AGENTS[t]]
+        elif item in known:
+            pairs += [(t, item, made[t][item]) for t in task_sel if item in made.get(t, {})]
+        elif ":" in item:
+            name = _resolve_agent_arg(item)
+            pairs += [(t, name, item) for t in task_sel]
+        else:
+            raise InputError(f"--agents: {item} is neither a baseline with references ({', '.join(sorted(baselines))}) nor module:Class or path/to/file.py:Class")
+    if not pairs:
+        raise InputError(f"no reference runs for agents {agents or 'any'} on tasks {','.join(task_sel)} (see `embodied-bench regress --help`)")
+    return sorted(set(pairs), key=lambda p: (task_sel.index(p[0]), p[1]))
+
+
+@main.command("regress")
+@click.option("--agents", default=None, metavar="A,B,...", help="Comma-separated baselines [default: every baseline with reference runs].")
+@click.option("--tasks", default=None, metavar="T,U,...", help="Comma-separated tasks [default: every task with reference runs].")
+@click.option("--seeds", type=click.IntRange(min=1), default=None, metavar="N", help="Rerun only the first N reference seeds [default: all].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel [default: the cores this process may use].")
+@click.option("--reference", type=click.Path(file_okay=False, path_type=Path), default=Path("leaderboard/baselines"), show_default=True, help="Folder of the reference runs.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder for the new runs [default: a new temporary folder].")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Machine-readable result [default: OUT/regress.json].")
+@click.option("--reps", type=click.IntRange(min=100), default=20_000, show_default=True, help="Bootstrap replicates of the statistical comparison.")
+@click.option("--update", is_flag=True, help="Rerun the chosen baselines and make their runs the new references (nothing is compared).")
+def regress_cmd(agents: str | None, tasks: str | None, seeds: int | None, jobs: int | None, reference: Path, out: Path | None, json_path: Path | None, reps: int, update: bool) -> None:
+    """Rerun the reference baselines at the CI budget with the reference seeds and compare
+    them with the reference runs: exactly for deterministic baselines (same library
+    versions), statistically otherwise. Prints a table, writes JSON; exit code 1 on any
+    regression."""
+    import shutil
+    import tempfile
+
+    from embodied_bench import regress as R
+    from embodied_bench.executors.local import Interrupted, run_jobs
+    from embodied_bench.harness.plan import PlanError, plan_jobs
+    from embodied_bench.results.records import atomic_write_text, run_dir
+
+    try:
+        manifest = R.read_manifest(reference)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    pairs = _regress_pairs(agents, tasks, manifest.get("made") if not update else None)
+    task_sel = list(dict.fromkeys(t for t, _, _ in pairs))
+    # Compare on the seeds the references were made with; update with the standard ones.
+    all_seeds = R.REFERENCE_SEEDS if update else tuple(manifest.get("seeds") or R.REFERENCE_SEEDS)
+    run_seeds = all_seeds[: seeds or len(all_seeds)]
+    if not update and not reference.is_dir():
+        raise InputError(f"--reference {reference}: no such folder; run from the embodied-bench checkout, or pass the folder of the reference runs")
+
+    if update:
+        if out is not None:
+            raise InputError("--update writes into --reference; leave out --out")
+        reference.mkdir(parents=True, exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix=".staging-", dir=reference))
+    elif out is None:
+        out = Path(tempfile.mkdtemp(prefix="embodied-bench-regress-"))
+    todo = []
+    try:
+        for task in task_sel:
+            refs = {ref: name for t, name, ref in pairs if t == task}
+            budget = R.CI_BUDGETS[task]
+            spec = resolve_tasks((task,), ())
+            todo += plan_jobs(list(refs), refs, spec, run_seeds, out, budget.budget_scale, False, budget.eval_episodes)[0]
+    except PlanError as exc:
+        raise InputError(str(exc)) from None
+
+    workers = jobs or _usable_cores()
+    click.echo(f"{len(todo)} runs of {len(pairs)} (baseline, task) pairs at the CI budget, {min(workers, len(todo))} at a time; new runs in {out}/", err=True)
+    t0 = time.perf_counter()
+    outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)
+    wall = time.perf_counter() - t0
+    if interrupted:
+        click.echo("interrupted: nothing was compared" + (" and the references are unchanged" if update else ""), err=True)
+        if update:
+            shutil.rmtree(out, ignore_errors=True)
+        raise SystemExit(130)
+    failed = {(o.key.split("/")[0], o.key.split("/")[1]) for o in outcomes if o.status != "complete"}
+
+    if update:
+        _update_references(reference, out, pairs, failed, run_seeds, wall)
+        shutil.rmtree(out, ignore_errors=True)
+        for o in outcomes:
+            if o.status != "complete":
+                click.echo(f"  failed {o.key}: {(o.error or 'no error text').splitlines()[0]}")
+        click.echo(f"references updated for {len(pairs) - len(failed)} of {len(pairs)} pairs in {wall:.0f} s; in {reference}/")
+        if failed:
+            raise SystemExit(1)
+        return
+
+    verdicts = []
+    for task, agent, ref in pairs:
+        ref_dirs = {s: run_dir(reference, task, agent, s) for s in run_seeds if (run_dir(reference, task, agent, s) / "run.json").is_file()}
+        new_dirs = {s: run_dir(out, task, agent, s) for s in run_seeds}
+        deterministic = bool(getattr(resolve_agent(ref)[1], "deterministic", False))
+        verdicts.append(R.compare(agent, task, deterministic, ref_dirs, new_dirs, reps=reps))
+    click.echo(_table(["agent", "task", "reference", "now", "verdict"], [[v.agent, v.task, v.reference, v.now, v.label] for v in verdicts]))
+    for v in verdicts:
+        if v.detail:
+            click.echo(f"{'  ' if v.passed else '✗ '}{v.agent} on {v.task}: {v.detail}")
+    meta = {"reference": str(reference), "runs": str(out), "seeds": list(run_seeds), "wall_seconds": round(wall, 1), "ci_budgets": {t: dataclasses.asdict(R.CI_BUDGETS[t]) for t in task_sel}}
+    target = json_path or out / "regress.json"
+    atomic_write_text(target, R.verdicts_json(verdicts, meta))
+    bad = sum(not v.passed for v in verdicts)
+    click.echo(f"{len(verdicts) - bad} of {len(verdicts)} pass in {wall:.0f} s; result in {target}")
+    if bad:
+        raise SystemExit(1)
+
+
+def _update_references(reference: Path, staged: Path, pairs: list[tuple[str, str, str]], failed: set[tuple[str, str]], seeds: tuple[int, ...], wall: float) -> None:
+    """Swap each (task, agent) folder whose runs all completed into ``reference`` (rename
+    the old one aside first, so a crash leaves either the old or the new runs), and
+    record what was made, how, and how long it took in ``reference/manifest.json``."""
+    import json
+    import shutil
+
+    from embodied_bench import regress as R
+    from embodied_bench.results import provenance
+    from embodied_bench.results.records import atomic_write_text, read_run_json
+
+    manifest = R.read_manifest(reference)
+    timings = manifest.get("run_seconds", {})
+    made = manifest.get("made", {})
+    for task, agent, ref in pairs:
+        if (task, agent) in failed:
+            continue
+        made.setdefault(task, {})[agent] = ref
+        new = staged / task / agent
+        old = reference / task / agent
+        old.parent.mkdir(parents=True, exist_ok=True)
+        aside = old.with_name(f".{agent}.old")
+        shutil.rmtree(aside, ignore_errors=True)
+        if old.exists():
+            old.rename(aside)
+        new.rename(old)
+        shutil.rmtree(aside, ignore_errors=True)
+        times = [(read_run_json(old / f"seed-{s}") or {}).get("wall_seconds") or 0.0 for s in seeds]
+        timings[f"{task}/{agent}"] = round(sum(times) / len(times), 1)
+    manifest.update(
+        {
+            "command": "embodied-bench regress --update",
+            "seeds": list(seeds),
+            "ci_budgets": {t: dataclasses.asdict(b) for t, b in R.CI_BUDGETS.items()},
+            "made": {t: dict(sorted(a.items())) for t, a in sorted(made.items())},
+            "run_seconds": dict(sorted(timings.items())),
+            "last_update": {"pairs": [f"{t}/{a}" for t, a, _ in pairs if (t, a) not in failed], "wall_seconds": round(wall, 1), "versions": provenance.versions(), "git": provenance.git_revision()},
+        }
+    )
+    atomic_write_text(reference / R.MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

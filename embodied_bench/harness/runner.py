@@ -117,9 +117,12 @@ def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, w
     reset: one-shot tasks) go to ``agent.demonstrate`` before its attempt."""
     act = agent.act
     demonstrate = getattr(agent, "demonstrate", None)
+    start = getattr(agent, "start_episode", None)
     successes = partials = returns = costs = lengths = 0.0
     for i in range(spec.eval_episodes):
         obs, reset_info = env.reset(seed=i, options={"layout": i})
+        if start is not None:
+            start(False)
         if demonstrate is not None and "demonstrations" in reset_info:
             demonstrate(list(reset_info["demonstrations"]))
         ret = cost = 0.0
@@ -208,6 +211,7 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
     ledger, checker, spec = run.ledger, run.checker, run.spec
     act, observe, step = agent.act, agent.observe, env.step
     demonstrate = getattr(agent, "demonstrate", None)
+    start = getattr(agent, "start_episode", None)
     by_steps = spec.budget_unit == "steps"
     next_cp = ledger.next_checkpoint
     seed: int | None = env_seed
@@ -217,6 +221,8 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
         obs, reset_info = env.reset(seed=seed)
         seed = None
         ledger.episodes_started += 1
+        if start is not None:
+            start(True)
         if demonstrate is not None and "demonstrations" in reset_info:
             run.demonstrations += 1
             demonstrate(list(reset_info["demonstrations"]))
@@ -329,6 +335,10 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
             contract = contract_of(agent)
             record["agent"]["contract"] = contract
+            # The hyperparameters the run used, when the agent says (baselines do).
+            config = getattr(agent, "config", None)
+            if callable(getattr(config, "to_dict", None)):
+                record["agent"]["config"] = config.to_dict()
             run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
             if view is not None:
                 view._switch(train_env)

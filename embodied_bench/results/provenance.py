@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_PACKAGES = ("numpy", "gymnasium", "mujoco", "pybullet", "pandas", "embodied-bench")
+_PACKAGES = ("numpy", "gymnasium", "mujoco", "pybullet", "pandas", "torch", "stable-baselines3", "embodied-bench")
 _HASHED_SUFFIXES = {".py", ".xml", ".urdf", ".obj", ".stl", ".json", ".csv", ".png", ".txt"}
 
 

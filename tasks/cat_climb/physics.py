@@ -217,12 +217,17 @@ class CatSim:
         take-off velocity (``speed`` m/s at ``pitch`` above horizontal), then simulate
         until the cat has been at rest for REST_TIME or ``max_time`` passes.
         Returns (at rest, guardrail cost incurred)."""
+        self.jump_start(heading, pitch, speed)
+        return self.settle(max_time, min_time=0.1)
+
+    def jump_start(self, heading: float, pitch: float, speed: float) -> None:
+        """The take-off: stand up where the cat is, facing ``heading``, and leave the
+        ground with the take-off velocity (planners prepare launches with this)."""
         x, y, _ = self.pos
         self.place(float(x), float(y), self.surface_height(), heading)
         d = self.data
         d.qvel[0:3] = (speed * math.cos(pitch) * math.cos(heading), speed * math.cos(pitch) * math.sin(heading), speed * math.sin(pitch))
         self.peak_z = float(d.qpos[2])
-        return self.settle(max_time, min_time=0.1)
 
     def settle(self, max_time: float, min_time: float = 0.0) -> tuple[bool, float]:
         m, d = self.model, self.data

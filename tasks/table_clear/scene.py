@@ -163,6 +163,40 @@ class TableScene:
             pb.disconnect(physicsClientId=self.client)
             self.client = -1
 
+    # -- planning: snapshots --------------------------------------------------------------------
+
+    def snapshot(self) -> tuple:
+        """The scene's whole state between primitives (nothing held): PyBullet's in-memory
+        state plus what this class keeps. Free it with ``forget``."""
+        if self._constraint is not None:
+            raise RuntimeError("cannot snapshot the scene while an item is held")
+        items = tuple((s.floored, s.broken, s.last_speed) for s in self.items)
+        own = (self.target.copy(), self.target_yaw, self.closed, self._released)
+        return pb.saveState(physicsClientId=self.client), items, own
+
+    def restore(self, snap: tuple) -> None:
+        """Put the scene back as it was at ``snapshot``: bodies, guardrail memory, the arm's
+        target, and which item the hand may pass through (restoreState keeps no collision
+        filters)."""
+        c = self.client
+        state, items, (target, yaw, closed, released) = snap
+        if self._constraint is not None:
+            pb.removeConstraint(self._constraint, physicsClientId=c)
+            self._constraint = None
+        pb.restoreState(stateId=state, physicsClientId=c)
+        for s, (floored, broken, speed) in zip(self.items, items):
+            s.floored, s.broken, s.last_speed = floored, broken, speed
+        self.target, self.target_yaw, self.closed, self.held = target.copy(), yaw, closed, None
+        if self._released != released:
+            for k in {self._released, released} - {None}:
+                enable = 0 if k == released else 1
+                for link in range(-1, pb.getNumJoints(self.arm, physicsClientId=c)):
+                    pb.setCollisionFilterPair(self.arm, self.items[k].body, link, -1, enable, physicsClientId=c)
+            self._released = released
+
+    def forget(self, snap: tuple) -> None:
+        pb.removeState(snap[0], physicsClientId=self.client)
+
     # -- the end-effector skill ---------------------------------------------------------------
 
     def ee_pos(self) -> tuple[float, float, float]:

@@ -1,0 +1,236 @@
+"""``cem-learned``: the same CEM planner as ``cem-sim``, with a world model learned online
+from the agent's own experience only (no privileged access): the suite's reference for
+sample-efficient, objective-driven learning.
+
+The world model is an ensemble of ridge regressions in NumPy, refitted in closed form from
+running sums (so refitting costs the same at step 1,000 as at step 1,000,000):
+
+* dynamics: the change of the (scaled) observation from ``[obs, action]``, on linear terms
+  plus random Fourier features (each member draws its own);
+* reward and guardrail cost: from ``[q(s') - q(s), q(s')]`` with ``q(s) = [s, s*s]``: a
+  difference of potentials, which is what progress rewards are, plus a state term for
+  bonuses and costs.
+
+Each member sees its own bootstrap of the data (Poisson(1) weights per transition).
+Candidates are scored with every member: the mean predicted return, and the largest
+predicted cost (pessimistic about the guardrail)."""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from embodied_bench.baselines.cem import CEMConfig, CEMPlanner
+from embodied_bench.baselines.config import BaselineConfig
+
+from embodied_bench.api import TaskInfo, Transition
+
+
+@dataclass(frozen=True)
+class CEMLearnedConfig(CEMConfig, BaselineConfig):
+    """The planner's search (``CEMConfig``) and the learned model. Per task: treat-reach
+    plans 10 decisions ahead with 32 candidates, 2 iterations, replanning every 2;
+    cat-climb-skill 1 jump ahead with 64 candidates; table-clear-primitive 1 primitive
+    ahead with 16 candidates and 64 random decisions (a few practice episodes) first."""
+
+    ensemble: int = 3
+    """Members of the model ensemble."""
+    features: int = 256
+    """Random Fourier features of each dynamics member."""
+    bandwidth: float = 2.0
+    """Length scale of the random features, in scaled-observation units (observations
+    are scaled to [-1, 1] by the observation space's bounds)."""
+    ridge: float = 1e-2
+    """Ridge penalty relative to each feature's mean square in the data (scale-free, so
+    it stays a light prior however much data has come in)."""
+    random_steps: int = 1_000
+    """Uniformly random training actions before planning starts (the model's first data)."""
+    fit_every: int = 250
+    """Training steps between refits of the model."""
+
+    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
+        "treat-reach": {"horizon": 10, "population": 32, "elites": 6, "iterations": 2, "replan_every": 2},
+        "cat-climb-skill": {"horizon": 1, "population": 64, "elites": 8, "iterations": 3, "random_steps": 100, "fit_every": 20},
+        "table-clear-primitive": {"horizon": 1, "population": 16, "elites": 4, "iterations": 2, "random_steps": 64, "fit_every": 16},
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("ensemble", "features", "fit_every"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"cem-learned {name} must be at least 1")
+
+
+def _scaling(space: gym.spaces.Box) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half range of each bounded entry (0 and 1 where a bound is infinite)."""
+    low, high = np.asarray(space.low, np.float64).ravel(), np.asarray(space.high, np.float64).ravel()
+    finite = np.isfinite(low) & np.isfinite(high) & (high > low)
+    centre = np.where(finite, (high + low) / 2, 0.0)
+    half = np.where(finite, (high - low) / 2, 1.0)
+    return centre, half
+
+
+class EnsembleModel:
+    """The learned world model. ``add`` transitions, ``fit`` now and then, ``rollout``
+    candidates ``(K, H, *action_shape)`` from an observation."""
+
+    def __init__(self, observation_space: gym.Space, action_space: gym.Space, config: CEMLearnedConfig, rng: np.random.Generator) -> None:
+        if not isinstance(observation_space, gym.spaces.Box):
+            raise TypeError(f"cem-learned models Box observations, not {observation_space}")
+        self.centre, self.half = _scaling(observation_space)
+        self.action_space = action_space
+        if isinstance(action_space, gym.spaces.Box):
+            self.a_centre, self.a_half = _scaling(action_space)
+            self.action_dim = self.a_centre.size
+        elif isinstance(action_space, gym.spaces.MultiDiscrete):
+            self.nvec = np.asarray(action_space.nvec).ravel()
+            self.action_dim = int(self.nvec.sum())
+        else:
+            raise TypeError(f"cem-learned plans over Box or MultiDiscrete actions, not {action_space}")
+        self.config = config
+        self.rng = rng
+        n = self.centre.size
+        self.n_obs = n
+        x_dim = n + self.action_dim
+        m = config.ensemble
+        self.W = rng.standard_normal((m, x_dim, config.features)) / config.bandwidth
+        self.b = rng.uniform(0, 2 * np.pi, (m, config.features))
+        d_dyn = x_dim + 1 + config.features
+        d_rew = 4 * n + 1
+        self.G = np.zeros((m, d_dyn, d_dyn))
+        self.H = np.zeros((m, d_dyn, n))
+        self.Gr = np.zeros((m, d_rew, d_rew))
+        self.Hr = np.zeros((m, d_rew, 2))
+        self.weight = np.zeros(m)
+        self.beta: np.ndarray | None = None
+        self.theta: np.ndarray | None = None
+        self._pending: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, float]] = []
+        self.samples = 0
+
+    # -- encodings --------------------------------------------------------------------------
+
+    def scale(self, obs: np.ndarray) -> np.ndarray:
+        return (np.asarray(obs, np.float64).reshape(*np.shape(obs)[:-1], -1) - self.centre) / self.half
+
+    def encode_actions(self, actions: np.ndarray) -> np.ndarray:
+        """``(..., *action_shape)`` → ``(..., action_dim)``."""
+        a = np.asarray(actions)
+        if hasattr(self, "nvec"):
+            out = np.zeros((*a.shape[:-1], self.action_dim))
+            offset = 0
+            for d, n in enumerate(self.nvec):
+                idx = np.clip(a[..., d].astype(np.int64), 0, n - 1)
+                np.put_along_axis(out, (offset + idx)[..., None], 1.0, axis=-1)
+                offset += n
+            return out
+        return (np.asarray(a, np.float64) - self.a_centre) / self.a_half
+
+    def _dyn_features(self, member: int, x: np.ndarray) -> np.ndarray:
+        rff = np.cos(x @ self.W[member] + self.b[member]) * np.sqrt(2.0 / self.config.features)
+        return np.concatenate([x, np.ones((*x.shape[:-1], 1)), rff], axis=-1)
+
+    @staticmethod
+    def _rew_features(s: np.ndarray, s_next: np.ndarray) -> np.ndarray:
+        q, q_next = np.concatenate([s, s * s], axis=-1), np.concatenate([s_next, s_next * s_next], axis=-1)
+        return np.concatenate([q_next - q, q_next, np.ones((*s.shape[:-1], 1))], axis=-1)
+
+    # -- learning ---------------------------------------------------------------------------
+
+    def add(self, transition: Transition) -> None:
+        t = transition
+        self._pending.append((np.asarray(t.observation), np.asarray(t.action), float(t.reward), np.asarray(t.next_observation), float(t.cost)))
+        self.samples += 1
+
+    def fit(self) -> None:
+        """Fold the new transitions into the running sums and solve each member."""
+        if self._pending:
+            s = self.scale(np.stack([p[0] for p in self._pending]))
+            a = self.encode_actions(np.stack([p[1] for p in self._pending]))
+            r = np.array([[p[2], p[4]] for p in self._pending])
+            s_next = self.scale(np.stack([p[3] for p in self._pending]))
+            self._pending.clear()
+            x = np.concatenate([s, a], axis=1)
+            psi = self._rew_features(s, s_next)
+            weights = self.rng.poisson(1.0, (self.config.ensemble, len(s))).astype(np.float64)
+            for e in range(self.config.ensemble):
+                phi = self._dyn_features(e, x)
+                w = weights[e][:, None]
+                self.G[e] += phi.T @ (w * phi)
+                self.H[e] += phi.T @ (w * (s_next - s))
+                self.Gr[e] += psi.T @ (w * psi)
+                self.Hr[e] += psi.T @ (w * r)
+                self.weight[e] += weights[e].sum()
+        m = self.config.ensemble
+        self.beta = np.stack([self._solve(self.G[e], self.H[e]) for e in range(m)])
+        self.theta = np.stack([self._solve(self.Gr[e], self.Hr[e]) for e in range(m)])
+
+    def _solve(self, gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        # Ridge relative to each feature's own scale (its diagonal of the Gram matrix):
+        # differences of potentials are tiny per step and need large weights, which a
+        # plain ridge would shrink away.
+        diag = np.diag(gram)
+        penalty = self.config.ridge * diag + 1e-9 * (diag.max() + 1.0)
+        return np.linalg.solve(gram + np.diag(penalty), rhs)
+
+    @property
+    def fitted(self) -> bool:
+        return self.beta is not None
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def rollout(self, observation: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted ``(returns (K,), costs (K,))`` of candidates ``(K, H, *action_shape)``."""
+        k, h = actions.shape[:2]
+        a = self.encode_actions(actions)
+        returns = np.zeros((self.config.ensemble, k))
+        costs = np.zeros((self.config.ensemble, k))
+        start = self.scale(np.asarray(observation)[None])
+        for e in range(self.config.ensemble):
+            s = np.repeat(start, k, axis=0)
+            for t in range(h):
+                phi = self._dyn_features(e, np.concatenate([s, a[:, t]], axis=1))
+                # Keep predictions inside the observation bounds (a little beyond, scaled).
+                s_next = np.clip(s + phi @ self.beta[e], -1.5, 1.5)
+                out = self._rew_features(s, s_next) @ self.theta[e]
+                returns[e] += out[:, 0]
+                costs[e] += np.maximum(out[:, 1], 0.0)
+                s = s_next
+        return returns.mean(axis=0), costs.max(axis=0)
+
+
+class CEMLearned:
+    """CEM model-predictive control on a world model learned from its own transitions."""
+
+    privileged = False
+    config_class = CEMLearnedConfig
+    deterministic = True
+    """NumPy only: the same seed gives the same curve with the same NumPy build (float
+    sums may differ between BLAS libraries, so across machines compare statistically)."""
+
+    def __init__(self, task: TaskInfo, seed: int, config: CEMLearnedConfig | None = None) -> None:
+        self.config = config or CEMLearnedConfig.for_task(task.task_id)
+        root = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(b"cem-learned"),))
+        plan_ss, model_ss, act_ss = root.spawn(3)
+        self.planner = CEMPlanner(task.action_space, self.config, np.random.default_rng(plan_ss))
+        self.model = EnsembleModel(task.observation_space, task.action_space, self.config, np.random.default_rng(model_ss))
+        self.space = copy.deepcopy(task.action_space)
+        self.space.seed(int(act_ss.generate_state(1, np.uint32)[0]))
+        self.steps = 0
+
+    def start_episode(self, explore: bool) -> None:
+        self.planner.reset()
+
+    def act(self, observation: Any, explore: bool) -> Any:
+        if not self.model.fitted or (explore and self.steps < self.config.random_steps):
+            return self.space.sample()
+        return self.planner.act(lambda actions: self.model.rollout(observation, actions))
+
+    def observe(self, transition: Transition) -> None:
+        self.model.add(transition)
+        self.steps += 1
+        if self.steps >= min(self.config.random_steps, self.config.fit_every) and self.steps % self.config.fit_every == 0:
+            self.model.fit()

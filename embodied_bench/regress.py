@@ -1,0 +1,234 @@
+"""The regression check: the reference baselines rerun at the CI budget with the reference
+seeds, compared with the committed reference runs in ``leaderboard/baselines``.
+
+* An agent that declares ``deterministic = True`` must reproduce every reference curve
+  exactly (every column but wall time) when the libraries that shape its numbers have the
+  versions the reference recorded; otherwise it is compared statistically, and the verdict
+  says which versions changed.
+* Other agents pass while the probability that a new run beats a reference run (normalised
+  AUC) has an interval that contains 0.5, and the IQM of the new runs' normalised AUC lies
+  inside the reference's interval.
+
+The CI budget, the reference seeds and which baselines run on which task are defined here,
+once; ``embodied-bench regress --update`` writes the references from them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from embodied_bench.metrics.aggregates import iqm
+from embodied_bench.metrics.bootstrap import interval_estimates
+from embodied_bench.metrics.tables import pair_improvement, per_run_table
+from embodied_bench.results.records import CURVE_COLUMNS, WALL_COLUMNS, read_run_json
+
+
+@dataclass(frozen=True)
+class CIBudget:
+    """A task's CI budget: its protocol scaled down, the same for every baseline."""
+
+    budget_scale: float
+    """``--budget-scale``: budget and evaluation interval multiplied by this (the
+    checkpoints stay the same in number)."""
+    eval_episodes: int
+    """``--eval-episodes``: the first this many held-out layouts at every checkpoint."""
+
+
+CI_BUDGETS: dict[str, CIBudget] = {
+    # 10,000 steps: enough for the learning baselines to show they learn.
+    "treat-reach": CIBudget(0.1, 5),
+    # 40 decisions; a planning step of cem-sim simulates about a hundred jumps.
+    "cat-climb-skill": CIBudget(0.02, 4),
+    # 10,000 steps of 50 Hz control (10 attempts).
+    "cat-climb-motor": CIBudget(0.01, 2),
+    # 4 practice episodes; 4 attempts = one evaluation household.
+    "table-clear-primitive": CIBudget(0.2, 4),
+    # 4 practice episodes of up to 1,200 control steps.
+    "table-clear-ee": CIBudget(0.02, 2),
+}
+"""Task id -> its CI budget. Suite tasks and the warm-up task (the learning sanity check)."""
+
+REFERENCE_SEEDS: tuple[int, ...] = (0, 1, 2)
+
+REFERENCE_AGENTS: dict[str, tuple[str, ...]] = {
+    "treat-reach": ("random", "scripted", "cem-sim", "cem-learned", "ppo", "sac"),
+    "cat-climb-skill": ("random", "scripted", "cem-sim", "cem-learned", "ppo", "sac"),
+    "cat-climb-motor": ("random", "ppo", "sac"),
+    "table-clear-primitive": ("random", "scripted", "oneshot-nn", "cem-sim", "cem-learned", "ppo"),
+    "table-clear-ee": ("random", "ppo", "sac"),
+}
+"""Which baselines have references on which task. Left out, and why: ``scripted`` has no
+oracle on the motor and end-effector tasks; ``sac`` acts in Box spaces only;
+``oneshot-nn`` acts through primitives only; ``cem-sim`` and ``cem-learned`` at 50 Hz
+(cat-climb-motor) and 20 Hz (table-clear-ee) would take tens of minutes per run even at
+the CI budget."""
+
+CHEAP_AGENTS: tuple[str, ...] = ("random", "scripted", "cem-sim")
+"""The subset the project's own CI reruns."""
+
+EXACT_VERSIONS: tuple[str, ...] = ("python", "numpy", "gymnasium", "mujoco", "pybullet", "torch", "stable-baselines3")
+"""Libraries whose version must match the reference's for an exact comparison."""
+
+
+MANIFEST = "manifest.json"
+"""In a reference folder: what was made (task -> agent name -> agent ref), the CI budgets
+and seeds, time per run, and the last update's versions."""
+
+
+def read_manifest(reference: Path) -> dict[str, Any]:
+    path = Path(reference) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc}); restore it from version control or rerun `embodied-bench regress --update`") from None
+
+
+@dataclass
+class Verdict:
+    agent: str
+    task: str
+    mode: str
+    """``"exact"`` or ``"statistical"``; or why nothing could be compared: ``"no
+    reference"``, ``"run failed"``, ``"stale reference"``."""
+    passed: bool
+    reference: str
+    now: str
+    detail: str = ""
+    """Why it failed (a readable diff), or what the comparison fell back from."""
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.passed:
+            return f"pass ({self.mode})"
+        return f"REGRESSION ({self.mode})" if self.mode in ("exact", "statistical") else self.mode.upper()
+
+
+def _curve(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(folder / "curve.csv", dtype=str, keep_default_na=False)
+
+
+def version_changes(reference: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """``["mujoco 4.0.0 -> 4.0.1", ...]``: what differs between two run records among the
+    libraries that shape the numbers, and the machine architecture."""
+    out = []
+    rv, nv = reference.get("versions", {}), now.get("versions", {})
+    for name in EXACT_VERSIONS:
+        if rv.get(name) != nv.get(name):
+            out.append(f"{name} {rv.get(name)} -> {nv.get(name)}")
+    rm, nm = reference.get("host", {}).get("machine"), now.get("host", {}).get("machine")
+    if rm != nm:
+        out.append(f"machine {rm} -> {nm}")
+    return out
+
+
+def curve_diff(reference: pd.DataFrame, now: pd.DataFrame, limit: int = 3) -> list[str]:
+    """Readable differences between two curves (all columns but wall time), at most
+    ``limit`` checkpoints."""
+    columns = [c for c in CURVE_COLUMNS if c not in WALL_COLUMNS]
+    if len(reference) != len(now):
+        return [f"{len(reference)} checkpoints in the reference, {len(now)} now"]
+    out = []
+    for i in range(len(reference)):
+        changed = [f"{c} {reference.at[i, c]} -> {now.at[i, c]}" for c in columns if reference.at[i, c] != now.at[i, c]]
+        if changed:
+            out.append(f"checkpoint {i} (budget {reference.at[i, 'budget_used']}): " + ", ".join(changed))
+            if len(out) == limit:
+                break
+    return out
+
+
+def _interval(lo: float, hi: float) -> str:
+    return f"[{lo:.3f}, {hi:.3f}]"
+
+
+def compare_exact(agent: str, task: str, pairs: list[tuple[int, Path, Path]]) -> Verdict:
+    """Every (seed, reference folder, new folder) must hold the same curve."""
+    problems = []
+    for seed, ref, new in pairs:
+        diff = curve_diff(_curve(ref), _curve(new))
+        if diff:
+            problems.append(f"seed {seed}: " + "; ".join(diff))
+    n = len(pairs)
+    return Verdict(
+        agent,
+        task,
+        "exact",
+        not problems,
+        f"{n} curves",
+        f"{n - len(problems)} of {n} identical",
+        " | ".join(problems),
+    )
+
+
+def compare_statistical(agent: str, task: str, reference: np.ndarray, now: np.ndarray, reps: int = 20_000, seed: int = 0, why: str = "") -> Verdict:
+    """``reference`` and ``now``: normalised AUC of each run, ``(runs,)``."""
+    ref, new = reference.reshape(-1, 1), now.reshape(-1, 1)
+    points, intervals = interval_estimates({"reference": ref}, iqm, reps=reps, seed=seed)
+    ref_iqm, (lo, hi) = float(points["reference"]), intervals["reference"]
+    now_iqm = float(iqm(new))
+    p, (p_lo, p_hi) = pair_improvement(new, ref, "now", "reference", "auc", reps=reps, seed=seed)
+    inside = lo - 1e-12 <= now_iqm <= hi + 1e-12
+    even = p_lo <= 0.5 <= p_hi
+    detail = []
+    if not inside:
+        detail.append(f"IQM of normalised AUC {now_iqm:.3f} is outside the reference interval {_interval(lo, hi)}")
+    if not even:
+        detail.append(f"P(now > reference) = {p:.2f} {_interval(p_lo, p_hi)} excludes 0.5")
+    if why:
+        detail.insert(0, why)
+    return Verdict(
+        agent,
+        task,
+        "statistical",
+        inside and even,
+        f"IQM AUC {ref_iqm:.3f} {_interval(lo, hi)}",
+        f"IQM AUC {now_iqm:.3f}, P(now>ref) {p:.2f} {_interval(p_lo, p_hi)}",
+        "; ".join(detail),
+        {"reference_iqm": ref_iqm, "reference_interval": [float(lo), float(hi)], "now_iqm": now_iqm, "p_improvement": p, "p_interval": [p_lo, p_hi]},
+    )
+
+
+def compare(agent: str, task: str, deterministic: bool, ref_dirs: dict[int, Path], new_dirs: dict[int, Path], reps: int = 20_000) -> Verdict:
+    """The verdict for one (agent, task): seeds are matched by number."""
+    missing = sorted(set(new_dirs) - set(ref_dirs))
+    if missing:
+        return Verdict(agent, task, "no reference", False, "missing", f"{len(new_dirs)} runs", f"no reference run for seed(s) {', '.join(map(str, missing))}: run `embodied-bench regress --update`")
+    failed = [s for s, d in new_dirs.items() if (read_run_json(d) or {}).get("status") != "complete"]
+    if failed:
+        return Verdict(agent, task, "run failed", False, f"{len(ref_dirs)} runs", "failed", f"seed(s) {', '.join(map(str, failed))} did not complete: {(read_run_json(new_dirs[failed[0]]) or {}).get('error') or 'no error text'}".splitlines()[0])
+    seeds = sorted(new_dirs)
+    ref_records = {s: read_run_json(ref_dirs[s]) or {} for s in seeds}
+    new_records = {s: read_run_json(new_dirs[s]) or {} for s in seeds}
+    for s in seeds:
+        rt, nt = ref_records[s].get("task", {}), new_records[s].get("task", {})
+        if rt.get("version") != nt.get("version"):
+            return Verdict(agent, task, "stale reference", False, f"v{rt.get('version')}", f"v{nt.get('version')}", "the reference was made for another task version: run `embodied-bench regress --update`")
+        if ref_records[s].get("budget") != new_records[s].get("budget"):
+            return Verdict(agent, task, "stale reference", False, "other budget", "", "the reference was made at another CI budget: run `embodied-bench regress --update`")
+    changes = sorted({c for s in seeds for c in version_changes(ref_records[s], new_records[s])})
+    if deterministic and not changes:
+        return compare_exact(agent, task, [(s, ref_dirs[s], new_dirs[s]) for s in seeds])
+    why = f"statistical, because versions differ: {', '.join(changes)}" if deterministic else ""
+    from embodied_bench.results import load_runs
+
+    ref_auc = per_run_table(load_runs([ref_dirs[s] for s in seeds])).sort_values("seed")["auc"].to_numpy(float)
+    new_auc = per_run_table(load_runs([new_dirs[s] for s in seeds])).sort_values("seed")["auc"].to_numpy(float)
+    return compare_statistical(agent, task, ref_auc, new_auc, reps=reps, why=why)
+
+
+def verdicts_json(verdicts: list[Verdict], meta: dict[str, Any]) -> str:
+    return json.dumps(
+        {**meta, "passed": all(v.passed for v in verdicts), "results": [{**dataclasses.asdict(v), "verdict": v.label} for v in verdicts]},
+        indent=2,
+        sort_keys=True,
+    ) + "\n"

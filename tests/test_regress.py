@@ -1,0 +1,157 @@
+"""`embodied-bench regress` against the committed reference runs (leaderboard/baselines)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, agent_ref
+
+from embodied_bench import regress as R
+from embodied_bench.cli import main
+from embodied_bench.metrics.aggregates import iqm
+from embodied_bench.metrics.bootstrap import interval_estimates
+from embodied_bench.metrics.tables import check_runs, per_run_table
+from embodied_bench.results import load_runs
+
+REFERENCE = ROOT / "leaderboard" / "baselines"
+
+
+def regress(*args: str):
+    return CliRunner().invoke(main, ["regress", *args], catch_exceptions=False)
+
+
+def copy_reference(tmp_path, task: str, agents: tuple[str, ...]):
+    ref = tmp_path / "reference"
+    for agent in agents:
+        shutil.copytree(REFERENCE / task / agent, ref / task / agent)
+    return ref
+
+
+def test_every_reference_run_is_there_complete_and_at_its_ci_budget():
+    frames = load_runs([REFERENCE], statuses=None)
+    assert set(frames["status"]) == {"complete"}
+    for task, agents in R.REFERENCE_AGENTS.items():
+        budget = R.CI_BUDGETS[task]
+        for agent in agents:
+            runs = frames[(frames["task"] == task) & (frames["agent"] == agent)]
+            assert sorted(runs["seed"].unique()) == list(R.REFERENCE_SEEDS), (task, agent)
+            assert set(runs["budget_scale"]) == {budget.budget_scale} and set(runs["eval_episodes"]) == {budget.eval_episodes}
+    check_runs(frames)  # a report over the whole folder mixes nothing it must refuse
+
+
+def test_unchanged_references_pass(tmp_path):
+    out = tmp_path / "now"
+    result = regress("--agents", "random,scripted", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(REFERENCE), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "pass (exact)" in result.output and "REGRESSION" not in result.output
+    data = json.loads((out / "regress.json").read_text())
+    assert data["passed"] is True and {r["agent"] for r in data["results"]} == {"random", "scripted"}
+    assert all(r["mode"] == "exact" for r in data["results"])
+
+
+def test_a_perturbed_reference_fails_with_a_readable_diff(tmp_path):
+    ref = copy_reference(tmp_path, "treat-reach", ("scripted",))
+    curve = ref / "treat-reach" / "scripted" / "seed-0" / "curve.csv"
+    frame = pd.read_csv(curve, dtype=str, keep_default_na=False)
+    old = frame.at[2, "eval_return"]
+    frame.at[2, "eval_return"] = "1.5"
+    frame.to_csv(curve, index=False)
+    result = regress("--agents", "scripted", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--json", str(tmp_path / "r.json"))
+    assert result.exit_code == 1, result.output
+    assert "REGRESSION (exact)" in result.output
+    assert f"seed 0: checkpoint 2 (budget {frame.at[2, 'budget_used']}): eval_return 1.5 -> {old}" in result.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["passed"] is False and data["results"][0]["verdict"] == "REGRESSION (exact)"
+
+
+def test_other_library_versions_fall_back_to_the_statistical_comparison_and_say_so(tmp_path):
+    ref = copy_reference(tmp_path, "treat-reach", ("random",))
+    record = ref / "treat-reach" / "random" / "seed-0" / "run.json"
+    data = json.loads(record.read_text())
+    data["versions"]["mujoco"] = "3.0.0"
+    record.write_text(json.dumps(data))
+    result = regress("--agents", "random", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    assert result.exit_code == 0, result.output
+    assert "pass (statistical)" in result.output
+    assert "versions differ: mujoco 3.0.0 -> " in result.output
+
+
+def test_statistical_comparison_passes_the_same_runs_and_fails_a_shifted_set():
+    reference = np.array([0.50, 0.55, 0.45, 0.52, 0.48])
+    same = R.compare_statistical("a", "t", reference, reference.copy(), reps=2000)
+    assert same.passed and same.mode == "statistical"
+    assert same.numbers["p_interval"][0] <= 0.5 <= same.numbers["p_interval"][1]
+    worse = R.compare_statistical("a", "t", reference, reference - 0.3, reps=2000)
+    assert not worse.passed
+    assert "outside the reference interval" in worse.detail and "excludes 0.5" in worse.detail
+
+
+def test_curve_diff_reports_a_changed_number_of_checkpoints():
+    a = pd.DataFrame({c: ["0", "1"] for c in R.CURVE_COLUMNS})
+    assert R.curve_diff(a, a.iloc[:1]) == ["2 checkpoints in the reference, 1 now"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--agents", "nobody"), "--agents: nobody is neither a baseline with references"),
+        (("--tasks", "moon-landing"), "--tasks: no CI budget for task moon-landing"),
+        (("--agents", "no_file.py:Agent"), "--agent no_file.py:Agent"),
+        (("--agents", "oneshot-nn", "--tasks", "treat-reach"), "no reference runs for agents oneshot-nn on tasks treat-reach"),
+        (("--reference", "no/such/folder"), "--reference no/such/folder: no such folder"),
+    ],
+)
+def test_bad_selections_get_one_line_and_exit_code_2(args, message):
+    result = regress(*args)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def _auc_interval(task: str, agent: str) -> tuple[float, float]:
+    runs = per_run_table(load_runs([REFERENCE / task / agent]))
+    auc = runs.sort_values("seed")["auc"].to_numpy(float).reshape(-1, 1)
+    _, intervals = interval_estimates({agent: auc}, iqm, reps=5000, seed=0)
+    return float(intervals[agent][0]), float(intervals[agent][1])
+
+
+@pytest.mark.parametrize("agent", ["cem-learned", "ppo", "sac"])
+def test_learning_baselines_beat_random_on_treat_reach_at_the_ci_budget(agent):
+    """The learning sanity check, on the committed references (which `regress` keeps
+    honest): the 95% intervals of IQM normalised AUC do not overlap."""
+    low, _ = _auc_interval("treat-reach", agent)
+    _, random_high = _auc_interval("treat-reach", "random")
+    assert low > random_high
+
+
+def test_cem_sim_beats_random_on_cat_climb_skill():
+    low, _ = _auc_interval("cat-climb-skill", "cem-sim")
+    _, random_high = _auc_interval("cat-climb-skill", "random")
+    assert low > random_high
+
+
+def test_your_own_agent_gets_references_and_is_checked_against_them(tmp_path):
+
+
+    ref = tmp_path / "my-references"
+    agent = agent_ref("CountingAgent")
+    made = regress("--update", "--agents", agent, "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref))
+    assert made.exit_code == 0, made.output
+    manifest = json.loads((ref / "manifest.json").read_text())
+    assert manifest["made"] == {"treat-reach": {"CountingAgent": agent}} and manifest["seeds"] == [0]
+    # Without --agents the manifest says what to rerun, and on which seeds.
+    again = regress("--reference", str(ref), "--jobs", "1", "--out", str(tmp_path / "now"))
+    assert again.exit_code == 0, again.output
+    assert "CountingAgent  treat-reach" in again.output and "pass (statistical)" in again.output
+
+
+def test_a_missing_reference_is_reported_as_such(tmp_path):
+    ref = tmp_path / "empty"
+    ref.mkdir()
+    result = regress("--agents", "random", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    assert result.exit_code == 1
+    assert "NO REFERENCE" in result.output and "run `embodied-bench regress --update`" in result.output
