@@ -94,8 +94,9 @@ class PPOConfig(_PerTaskConfig):
     learning_rate: float = 3e-4
     """Adam step size, constant over training."""
     n_steps: int = 2048
-    """Env steps per rollout; the policy is updated after each. treat-reach, cat-climb-motor,
-    table-clear-ee: 2048. cat-climb-skill: 200 (its whole budget is 2,000 steps of at most 10
+    """Env steps per rollout; the policy is updated after each. cat-climb-motor,
+    table-clear-ee: 2048. treat-reach: 512 (20 updates within the 10,000 steps of its CI
+    budget, where 2048 gives 4 and learns nothing yet). cat-climb-skill: 200 (its whole budget is 2,000 steps of at most 10
     decisions per episode, so 10 updates). table-clear-primitive: 32 (20 practice episodes
     of at most 16 steps, so up to 10 updates). Steps of a last, unfinished rollout when the
     budget runs out are never trained on."""
@@ -121,6 +122,7 @@ class PPOConfig(_PerTaskConfig):
     """Hidden layer sizes of the policy network and, separately, of the value network."""
 
     PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
+        "treat-reach": {"n_steps": 512},
         "cat-climb-skill": {"n_steps": 200, "batch_size": 50},
         "table-clear-primitive": {"n_steps": 32, "batch_size": 32, "ent_coef": 0.01},
     }
