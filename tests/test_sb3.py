@@ -81,7 +81,8 @@ def test_configs_round_trip_through_json(config_cls):
         config = config_cls.for_task(task_id)
         again = config_cls(**json.loads(json.dumps(dataclasses.asdict(config))))
         assert again == config and hash(again) == hash(config)
-    assert PPOConfig.for_task("cat-climb-skill").n_steps == 200 and PPOConfig.for_task("treat-reach").n_steps == 2048
+    assert PPOConfig.for_task("cat-climb-skill").n_steps == 200 and PPOConfig.for_task("treat-reach").n_steps == 512
+    assert PPOConfig.for_task("cat-climb-motor") == PPOConfig()
 
 
 def _info(task_id: str):
