@@ -256,3 +256,19 @@ def test_cat_climb_world_model_predicts_single_jumps_closely():
         assert returns[k] == pytest.approx(r, abs=0.15) and costs[k] == info["cost"]
         replay.close()
     env.close()
+
+
+def test_planning_with_the_simulator_is_not_counted_as_interaction():
+    """The harness counts every call of the env's step against its ledger; the world model
+    steps the scene without going through that count."""
+    from embodied_bench.harness.ledger import StepCounter
+    from embodied_bench.tasks.table_clear.planning import world_model
+
+    _, env = _eval_env("table-clear-primitive")
+    counter = StepCounter(env)
+    env.reset(seed=0, options={"layout": 0})
+    returns, _ = world_model(env.unwrapped).rollout(np.array([[[0, 0]], [[0, 1]]], np.int64))
+    assert counter.count == 0 and len(returns) == 2
+    env.step(np.array([0, 0]))
+    assert counter.count == 1
+    env.close()

