@@ -208,8 +208,9 @@ class CEMLearned:
     privileged = False
     config_class = CEMLearnedConfig
     deterministic = True
-    """NumPy only: the same seed gives the same curve with the same NumPy build (float
-    sums may differ between BLAS libraries, so across machines compare statistically)."""
+    """NumPy only: the same seed gives the same curve with the same NumPy build. A
+    different BLAS could change the last digits of its matrix products, and then
+    ``regress``'s exact check flags the run although nothing else changed."""
 
     def __init__(self, task: TaskInfo, seed: int, config: CEMLearnedConfig | None = None) -> None:
         self.config = config or CEMLearnedConfig.for_task(task.task_id)
