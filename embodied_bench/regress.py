@@ -27,6 +27,7 @@ import pandas as pd
 from embodied_bench.metrics.aggregates import iqm
 from embodied_bench.metrics.bootstrap import interval_estimates
 from embodied_bench.metrics.tables import pair_improvement, per_run_table
+from embodied_bench.results.load import load_runs
 from embodied_bench.results.records import CURVE_COLUMNS, WALL_COLUMNS, read_run_json
 
 
@@ -219,8 +220,6 @@ def compare(agent: str, task: str, deterministic: bool, ref_dirs: dict[int, Path
     if deterministic and not changes:
         return compare_exact(agent, task, [(s, ref_dirs[s], new_dirs[s]) for s in seeds])
     why = f"statistical, because versions differ: {', '.join(changes)}" if deterministic else ""
-    from embodied_bench.results import load_runs
-
     ref_auc = per_run_table(load_runs([ref_dirs[s] for s in seeds])).sort_values("seed")["auc"].to_numpy(float)
     new_auc = per_run_table(load_runs([new_dirs[s] for s in seeds])).sort_values("seed")["auc"].to_numpy(float)
     return compare_statistical(agent, task, ref_auc, new_auc, reps=reps, why=why)
