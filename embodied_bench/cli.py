@@ -12,15 +12,18 @@ import math
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
 import embodied_bench
 from embodied_bench.api import contract_of, is_privileged
+from embodied_bench.layouts import SALT_ENV
 from embodied_bench.registry import (
     AGENTS,
+    OFFICIAL_SUITES,
     SUITES,
     TASKS,
     RegistryError,
@@ -63,8 +66,9 @@ def tasks_cmd() -> None:
 
 @main.command("suites")
 def suites_cmd() -> None:
-    """List the registered suites (frozen lists of tasks)."""
-    click.echo(_table(["suite", "tasks"], [[n, ", ".join(SUITES.get(n))] for n in SUITES.names()]))
+    """List the registered suites (frozen lists of tasks). Leaderboard submissions to an
+    official suite must follow its full protocol."""
+    click.echo(_table(["suite", "official", "tasks"], [[n, "yes" if n in OFFICIAL_SUITES else "no", ", ".join(SUITES.get(n))] for n in SUITES.names()]))
 
 
 @main.command("agents")
@@ -104,7 +108,11 @@ def _resolve_agent_arg(ref: str) -> str:
 @click.option("--resume", is_flag=True, help="Keep complete runs found in --out and redo only the others.")
 def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, eval_episodes: int | None, jobs: int | None, resume: bool) -> None:
     """Run agents on tasks for their budgets over several seeds; write one record per run
-    to OUT/<task>/<agent>/seed-<k>/ (curve.csv, run.json)."""
+    to OUT/<task>/<agent>/seed-<k>/ (curve.csv, run.json).
+
+    With the environment variable EMBODIED_BENCH_EVAL_SALT set (a secret of 16 characters
+    or more), every task is evaluated on hidden layouts derived from it instead of the
+    public ones; the records keep a hash of the salt, never the salt."""
     from embodied_bench.executors.local import Interrupted, run_jobs
     from embodied_bench.harness.plan import PlanError, plan_jobs
 
@@ -117,16 +125,34 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
         specs = resolve_tasks(tasks, suites)
     except RegistryError as exc:
         raise InputError(str(exc)) from None
+    salt = _eval_salt()
     try:
-        todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume, eval_episodes)
+        todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume, eval_episodes, salt)
     except PlanError as exc:
         raise InputError(str(exc)) from None
+    if salt is not None:
+        from embodied_bench.layouts import salt_id
+
+        click.echo(f"evaluating on hidden layouts (salt id {salt_id(salt)[:12]}, from {SALT_ENV})", err=True)
 
     workers = jobs or _usable_cores()
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {min(workers, max(1, len(todo)))} at a time", err=True)
     outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)
     _final_scores([*todo, *kept], names)
     _summary(outcomes, kept, len(todo), out, interrupted)
+
+
+def _eval_salt() -> str | None:
+    """The hidden-layout salt from the environment (None when unset or empty)."""
+    from embodied_bench.layouts import check_salt
+
+    salt = os.environ.get(SALT_ENV) or None
+    if salt is not None:
+        try:
+            check_salt(salt)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    return salt
 
 
 def _usable_cores() -> int:
@@ -356,6 +382,114 @@ def compare_cmd(a: str, b: str, runs: tuple[Path, ...], out: Path | None, reps: 
     click.echo(f"learning curves: {', '.join(str(p) for p in paths.values())}")
 
 
+def _print_problems(problems: list[str]) -> None:
+    for line in problems:
+        click.echo(line)
+
+
+@main.command("validate")
+@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--min-seeds", type=click.IntRange(min=1), default=None, metavar="N", help="Seeds each task needs [default: 10; official suites never accept fewer].")
+def validate_cmd(bundle: Path, min_seeds: int | None) -> None:
+    """Check a submission bundle (BUNDLE: the run records of one agent on one suite plus
+    submission.json) the way a maintainer would. Lists every problem, one per line, and
+    exits 1 if there is any."""
+    from embodied_bench.leaderboard.bundle import UsageError, validate
+
+    if not bundle.is_dir():
+        raise InputError(f"{bundle}: no such folder; pass the --out folder of `embodied-bench run` holding submission.json")
+    try:
+        result = validate(bundle, min_seeds)
+    except UsageError as exc:
+        raise InputError(str(exc)) from None
+    if result.problems:
+        _print_problems(result.problems)
+        click.echo(f"{bundle}: {len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}; not a valid submission", err=True)
+        raise SystemExit(1)
+    tasks = sorted({r.task for r in result.runs})
+    click.echo(f"{bundle}: a valid submission of {result.agent} on {result.meta.suite} ({len(result.runs)} runs on {len(tasks)} tasks, {result.layouts} evaluation layouts)")
+
+
+@main.command("submit")
+@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Folder name of the submission in leaderboard/submissions/ (letters, digits, '.', '_', '-').")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("leaderboard"), show_default=True, help="The leaderboard folder.")
+@click.option("--replace", is_flag=True, help="Replace an existing submission of that name.")
+@click.option("--min-seeds", type=click.IntRange(min=1), default=None, metavar="N", help="Seeds each task needs [default: 10; official suites never accept fewer].")
+def submit_cmd(bundle: Path, name: str, root: Path, replace: bool, min_seeds: int | None) -> None:
+    """Validate BUNDLE and add it to ROOT/submissions/NAME/. Writes nothing when the
+    bundle has a problem; never overwrites a submission without --replace. Then run
+    `embodied-bench leaderboard` to regenerate the pages."""
+    from embodied_bench.leaderboard.bundle import UsageError
+    from embodied_bench.leaderboard.submit import SubmitError, submit
+
+    if not bundle.is_dir():
+        raise InputError(f"{bundle}: no such folder; pass the --out folder of `embodied-bench run` holding submission.json")
+    try:
+        result, target = submit(bundle, name, root, replace=replace, min_seeds=min_seeds)
+    except (SubmitError, UsageError) as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{root}: cannot write the submission there ({exc.strerror or exc})") from None
+    if target is None:
+        _print_problems(result.problems)
+        click.echo(f"{bundle}: {len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}; nothing was submitted", err=True)
+        raise SystemExit(1)
+    click.echo(f"submitted {result.agent} on {result.meta.suite} ({len(result.runs)} runs) to {target}/; now run `embodied-bench leaderboard --root {root}`")
+
+
+@main.command("leaderboard")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("leaderboard"), show_default=True, help="The leaderboard folder: reads submissions/ and baselines/, writes README.md and site/.")
+@click.option("--reps", type=click.IntRange(min=100), default=50_000, show_default=True, help="Bootstrap replicates of the intervals and of the probability of improvement.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when README.md or a page of site/ is not what the command would generate.")
+def leaderboard_cmd(root: Path, reps: int, check: bool) -> None:
+    """Regenerate ROOT/README.md (one ranked table per suite and protocol) and the static
+    site ROOT/site/ (index and a page per entry) from ROOT/submissions/ and
+    ROOT/baselines/ alone. The same inputs give byte-identical files."""
+    import shutil
+    import tempfile
+
+    from embodied_bench.leaderboard.board import BoardError, build_tables, load_entries
+    from embodied_bench.metrics.tables import MixedRunsError
+    from embodied_bench.report.site import render
+    from embodied_bench.results import RecordError
+
+    if not root.is_dir():
+        raise InputError(f"--root {root}: no such folder; run from the embodied-bench checkout or pass the leaderboard folder")
+    try:
+        entries = load_entries(root)
+        tables = build_tables(entries, reps=reps)
+    except (BoardError, RecordError, MixedRunsError) as exc:
+        raise InputError(str(exc)) from None
+    if not check:
+        try:
+            written = render(root, tables, entries)
+        except OSError as exc:
+            raise InputError(f"--root {root}: cannot write the leaderboard there ({exc.strerror or exc})") from None
+        click.echo(f"leaderboard of {len(entries)} entries ({sum(e.kind == 'submission' for e in entries)} submissions) in {len(tables)} tables: {root / 'README.md'}, {root / 'site'}/ ({len(written) - 1} pages)")
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="embodied-bench-leaderboard-"))
+    try:
+        written = render(scratch, tables, entries)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    stale = []
+    for rel, text in sorted(written.items()):
+        path = root / rel
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(rel)
+    site = root / "site"
+    extra = sorted(str(p.relative_to(root)) for p in site.rglob("*.html") if str(p.relative_to(root)) not in written) if site.is_dir() else []
+    for rel in stale:
+        click.echo(f"{root / rel}: not what `embodied-bench leaderboard` generates from the inputs")
+    for rel in extra:
+        click.echo(f"{root / rel}: a page the inputs no longer produce")
+    if stale or extra:
+        click.echo(f"the leaderboard is out of date; run `embodied-bench leaderboard --root {root}` and commit the result", err=True)
+        raise SystemExit(1)
+    click.echo(f"the leaderboard in {root}/ is up to date ({len(written)} files checked)")
+
+
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-") or "agent"
 
@@ -416,7 +550,8 @@ def regress_cmd(agents: str | None, tasks: str | None, seeds: int | None, jobs: 
     """Rerun the reference baselines at the CI budget with the reference seeds and compare
     them with the reference runs: exactly for deterministic baselines (same library
     versions), statistically otherwise. Prints a table, writes JSON; exit code 1 on any
-    regression."""
+    regression. Always on the public evaluation layouts (EMBODIED_BENCH_EVAL_SALT is
+    ignored): the references were made on them."""
     import shutil
     import tempfile
 

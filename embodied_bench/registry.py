@@ -142,10 +142,19 @@ def register_task(spec: TaskSpec, entry_point: str, max_episode_steps: int | Non
     gym.register(id=spec.gym_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=env_defaults)
 
 
-def register_suite(name: str, task_ids: tuple[str, ...]) -> None:
+OFFICIAL_SUITES: set[str] = set()
+"""Suites whose leaderboard submissions must follow the full protocol (every task's
+budget and held-out layouts, at least ``OFFICIAL_MIN_SEEDS`` seeds); filled by
+``register_suite``."""
+OFFICIAL_MIN_SEEDS = 10
+
+
+def register_suite(name: str, task_ids: tuple[str, ...], *, official: bool = False) -> None:
     for task_id in task_ids:
         TASKS.canonical(task_id)
     SUITES.register(name, tuple(task_ids))
+    if official:
+        OFFICIAL_SUITES.add(name)
 
 
 def resolve_agent(name: str) -> tuple[str, type]:

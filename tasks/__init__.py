@@ -9,4 +9,4 @@ from embodied_bench.registry import register_suite
 register_suite("ett-warmup-v0", ("treat-reach",))
 # The first official suite: planning a route of jumps, and one-shot table clearing, each
 # through a skill interface and a motor interface. treat-reach stays a warm-up outside it.
-register_suite("ett-core-v0", ("cat-climb-skill", "cat-climb-motor", "table-clear-primitive", "table-clear-ee"))
+register_suite("ett-core-v0", ("cat-climb-skill", "cat-climb-motor", "table-clear-primitive", "table-clear-ee"), official=True)

@@ -27,7 +27,8 @@ PROBE = """<script>
 window.addEventListener("load", () => {
   const imgs = Array.from(document.images);
   const ok = imgs.filter((i) => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0).length;
-  document.title = "probe:" + JSON.stringify({images: imgs.length, loaded: ok});
+  const links = Array.from(document.links).map((a) => a.getAttribute("href"));
+  document.title = "probe:" + JSON.stringify({images: imgs.length, loaded: ok, links: links});
 });
 </script>"""
 
@@ -51,7 +52,7 @@ def test_report_html_renders_every_image(tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     found = re.search(r"<title>probe:(\{.*?\})</title>", dom.stdout)
     assert found, f"the probe did not run: {dom.stdout[:500]}"
-    assert json.loads(found.group(1)) == {"images": figures, "loaded": figures}
+    assert json.loads(found.group(1)) == {"images": figures, "loaded": figures, "links": []}
 
     shot = tmp_path / "shot.png"
     result = _chromium(tmp_path, "--window-size=1280,2400", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
@@ -62,3 +63,49 @@ def test_report_html_renders_every_image(tmp_path):
     assert 0.02 < drawn.mean() < 0.8, f"{drawn.mean():.3f} of the screenshot is drawn"
     # Text and figures all the way down the page, not one block at the top.
     assert drawn[1200:].mean() > 0.01
+
+
+def _probe(tmp_path: Path, page: Path) -> dict:
+    """Load ``page`` from disk with the probe beside it (same folder, so relative links and
+    images resolve as they do for the page itself)."""
+    probe = page.with_name(f"probe-{page.name}")
+    probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    probe.unlink()
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r"<title>probe:(\{.*?\})</title>", dom.stdout)
+    assert found, f"the probe did not run: {dom.stdout[:500]}"
+    return json.loads(found.group(1))
+
+
+def test_leaderboard_site_renders_and_links(tmp_path):
+    from test_leaderboard import cli, make_bundle
+
+    from conftest import ROOT
+
+    root = tmp_path / "leaderboard"
+    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach" / "random", root / "baselines" / "treat-reach" / "random")
+    (root / "submissions").mkdir()
+    bundle = make_bundle(tmp_path / "bundle")
+    assert cli("submit", bundle, "--name", "hill-climber", "--root", root, "--min-seeds", 3).exit_code == 0
+    assert cli("leaderboard", "--root", root, "--reps", 500).exit_code == 0
+    site = root / "site"
+
+    index = _probe(tmp_path, site / "index.html")
+    assert index["images"] >= 4 and index["loaded"] == index["images"]
+    local = [h for h in index["links"] if not h.startswith("http")]
+    assert "submissions/hill-climber.html" in local and "baselines/random.html" in local
+    for href in local:
+        assert (site / href).is_file(), f"index links to a missing {href}"
+
+    page = _probe(tmp_path, site / "submissions" / "hill-climber.html")
+    assert page["images"] >= 1 and page["loaded"] == page["images"]
+    assert "../index.html" in page["links"] and "https://example.org/hill-climber" in page["links"]
+    for href in (h for h in page["links"] if not h.startswith("http")):
+        assert (site / "submissions" / href).resolve().is_file(), f"the submission page links to a missing {href}"
+
+    shot = tmp_path / "index.png"
+    result = _chromium(tmp_path, "--window-size=1280,1600", "--hide-scrollbars", f"--screenshot={shot}", (site / "index.html").as_uri())
+    assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+    drawn = (imread(shot)[..., :3] < 0.9).any(axis=-1)
+    assert 0.02 < drawn.mean() < 0.8

@@ -34,7 +34,9 @@ def test_listings():
     suites = invoke("suites")
     assert suites.exit_code == 0 and "ett-warmup-v0" in suites.output
     core = next(line for line in suites.output.splitlines() if line.startswith("ett-core-v0 "))
-    assert core.split(None, 1)[1] == "cat-climb-skill, cat-climb-motor, table-clear-primitive, table-clear-ee"
+    assert core.split(None, 2)[1:] == ["yes", "cat-climb-skill, cat-climb-motor, table-clear-primitive, table-clear-ee"]
+    warmup = next(line for line in suites.output.splitlines() if line.startswith("ett-warmup-v0 "))
+    assert warmup.split()[1:] == ["no", "treat-reach"]
 
 
 @pytest.mark.parametrize(

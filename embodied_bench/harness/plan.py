@@ -8,11 +8,11 @@ would compare different things), and every other run is redone."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from embodied_bench.api import TaskSpec
-from embodied_bench.harness.runner import Job
+from embodied_bench.harness.runner import Job, evaluation_record
 from embodied_bench.registry import resolve_agent
 from embodied_bench.results import provenance
 from embodied_bench.results.records import read_run_json, run_dir
@@ -31,9 +31,11 @@ def plan_jobs(
     budget_scale: float,
     resume: bool,
     eval_episodes: int | None = None,
+    eval_salt: str | None = None,
 ) -> tuple[list[Job], list[Job]]:
     """``(to_run, kept)``; raises PlanError on a conflict. ``eval_episodes`` evaluates on
-    the first that many of each task's held-out layouts instead of all of them."""
+    the first that many of each task's held-out layouts instead of all of them;
+    ``eval_salt`` on the hidden layouts it selects instead of the public ones."""
     for parent in (Path(out), *Path(out).parents):
         if parent.exists():
             if not parent.is_dir():
@@ -54,7 +56,7 @@ def plan_jobs(
         for ref in agent_refs:
             cls = resolve_agent(ref)[1]
             for seed in seeds:
-                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced)
+                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, eval_salt=eval_salt)
                 folder = run_dir(out, spec.id, agent_names[ref], seed)
                 if folder.exists() and not folder.is_dir():
                     raise PlanError(f"{folder} is a file, not a folder; choose another --out")
@@ -73,15 +75,22 @@ def plan_jobs(
                 if record.get("status") != "complete":
                     todo.append(job)
                     continue
-                problem = _mismatch(record, scaled, cls)
+                problem = _mismatch(record, scaled, cls, eval_salt)
                 if problem:
                     raise PlanError(f"{folder}: the complete run there was made with {problem}; --resume would mix them, so use another --out")
                 kept.append(job)
     return todo, kept
 
 
-def _mismatch(record: dict, spec: TaskSpec, cls: type) -> str | None:
+def _mismatch(record: dict, spec: TaskSpec, cls: type, eval_salt: str | None) -> str | None:
     task = record.get("task", {})
+    made = record.get("evaluation") or evaluation_record(None)
+    wanted = evaluation_record(eval_salt)
+    if made != wanted:
+        def words(e: dict) -> str:
+            return "public evaluation layouts" if e.get("layouts") == "public" else f"hidden evaluation layouts (salt {str(e.get('salt_id'))[:12]})"
+
+        return f"{words(made)}, not {words(wanted)}"
     if task.get("version") != spec.version:
         return f"task version {task.get('version')}, not {spec.version}"
     if task.get("hash") != provenance.task_hash(spec.family):

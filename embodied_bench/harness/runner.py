@@ -7,7 +7,10 @@ can see in one place what an agent is given and when it is evaluated:
 * The training env is ``gymnasium.make(gym_id, layout_split="train")``; the evaluation env
   is ``gymnasium.make(gym_id, layout_split="eval")`` and episode ``i`` of every checkpoint
   is ``reset(seed=i, options={"layout": i})`` -- identical for every agent, so
-  comparisons between agents are paired.
+  comparisons between agents are paired. With a secret salt (``Job.eval_salt``, from
+  ``EMBODIED_BENCH_EVAL_SALT``) it is hidden layout ``i`` instead
+  (``embodied_bench.layouts.hidden_eval_seed``); the salt never reaches the env or the
+  agent, and the record keeps only its hash.
 * Checkpoints at 0, every ``eval_every`` budget units, and at the budget; evaluation
   calls ``act(obs, explore=False)`` only, never ``observe``, and costs no budget.
 """
@@ -18,14 +21,16 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from embodied_bench import layouts
 from embodied_bench.api import (
     PrivilegedView,
     TaskInfo,
@@ -69,10 +74,12 @@ class Job:
     seed: int
     out: str
     budget_scale: float = 1.0
+    """The scale that produced ``spec.budget`` (recorded for provenance)."""
     eval_reduced: bool = False
     """Whether ``spec.eval_episodes`` was cut below the task's own (``--eval-episodes``):
     recorded, so reports can say the scores are not the task's protocol."""
-    """The scale that produced ``spec.budget`` (recorded for provenance)."""
+    eval_salt: str | None = None
+    """Secret that selects hidden evaluation layouts (None: the public ones)."""
 
 
 @dataclass
@@ -111,16 +118,32 @@ def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
     )
 
 
-def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str) -> dict[str, float]:
+def evaluation_layouts(spec: TaskSpec, salt: str | None) -> list[dict[str, int]]:
+    """The ``reset`` options of each evaluation episode: public held-out layouts, or the
+    hidden ones ``salt`` selects."""
+    if salt is None:
+        return [{"layout": i} for i in range(spec.eval_episodes)]
+    return [{"layout_seed": layouts.hidden_eval_seed(i, salt)} for i in range(spec.eval_episodes)]
+
+
+def evaluation_record(salt: str | None) -> dict[str, str | None]:
+    """What a run records about its evaluation layouts: never the salt, only its hash."""
+    if salt is None:
+        return {"layouts": "public", "salt_id": None}
+    return {"layouts": "hidden", "salt_id": layouts.salt_id(salt)}
+
+
+def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str, salt: str | None = None) -> dict[str, float]:
     """Mean success, partial credit, return, cost and length over the task's held-out
-    evaluation layouts. Demonstrations a layout comes with (``info["demonstrations"]`` on
-    reset: one-shot tasks) go to ``agent.demonstrate`` before its attempt."""
+    evaluation layouts (hidden ones with ``salt``). Demonstrations a layout comes with
+    (``info["demonstrations"]`` on reset: one-shot tasks) go to ``agent.demonstrate``
+    before its attempt."""
     act = agent.act
     demonstrate = getattr(agent, "demonstrate", None)
     start = getattr(agent, "start_episode", None)
     successes = partials = returns = costs = lengths = 0.0
-    for i in range(spec.eval_episodes):
-        obs, reset_info = env.reset(seed=i, options={"layout": i})
+    for i, options in enumerate(evaluation_layouts(spec, salt)):
+        obs, reset_info = env.reset(seed=i, options=options)
         if start is not None:
             start(False)
         if demonstrate is not None and "demonstrations" in reset_info:
@@ -168,6 +191,7 @@ class _Run:
     view: PrivilegedView | None
     progress: Progress | None
     key: str
+    salt: str | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
     t0: float = field(default_factory=time.perf_counter)
     eval_seconds: float = 0.0
@@ -179,7 +203,7 @@ class _Run:
         t = time.perf_counter()
         if self.view is not None:
             self.view._switch(self.eval_env)
-        scores = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}")
+        scores = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}", self.salt)
         self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
         if self.view is not None:
             self.view._switch(self.train_env)
@@ -306,6 +330,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
         "agent_seed": agent_seed,
         "env_seed": env_seed,
         "budget": {"amount": spec.budget, "unit": spec.budget_unit, "scale": job.budget_scale, "eval_every": spec.eval_every, "eval_episodes": spec.eval_episodes, "eval_reduced": job.eval_reduced},
+        "evaluation": evaluation_record(job.eval_salt),
         "ledger": None,
         "versions": provenance.versions(),
         "git": provenance.git_revision(),
@@ -339,7 +364,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             config = getattr(agent, "config", None)
             if callable(getattr(config, "to_dict", None)):
                 record["agent"]["config"] = config.to_dict()
-            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key)
+            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.eval_salt)
             if view is not None:
                 view._switch(train_env)
             run.checkpoint(0)
@@ -416,4 +441,4 @@ def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str,
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

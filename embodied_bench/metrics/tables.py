@@ -11,7 +11,7 @@ fills the other columns with neutral values.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ _DEFAULTS = {
     "cost_limit": np.nan,
     "one_shot": False,
     "animal_budget": np.nan,
+    "eval_layouts": "public",
     "train_cost": np.nan,
     "eval_cost": np.nan,
     "eval_partial": np.nan,
@@ -90,6 +91,9 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         grids = {tuple(r["budget_used"]) for _, r in g.groupby("run_dir")}
         if len(grids) > 1:
             raise MixedRunsError(f"runs of task {task} were evaluated on different checkpoint grids: report them separately")
+        sets = sorted(g["eval_layouts"].astype(str).unique())
+        if len(sets) > 1:
+            warnings.append(f"runs of task {task} were scored on different evaluation layouts ({', '.join(sets)}): same distribution, but not paired")
         hashes = {h for h in g["task_hash"].dropna().unique()}
         if len(hashes) > 1:
             warnings.append(f"runs of task {task} v{versions[0]} ran different task code ({len(hashes)} task hashes) under the same version")

@@ -1,5 +1,6 @@
 """One report, two renderings: a list of blocks rendered as Markdown (figures linked as
-files) and as a self-contained HTML page (figures embedded as data URIs, no network)."""
+files) and as an HTML page with no network use (figures embedded as data URIs, or linked
+as files next to the page for a multi-page site)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,26 @@ class Bullets:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link: a table cell or an item of ``LinkList``."""
+
+    text: str
+    href: str
+    """Relative to the page (or an http(s) address)."""
+
+
+Cell = Union[str, Link]
+
+
+@dataclass(frozen=True)
+class LinkList:
+    items: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
 class Table:
     headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -42,11 +60,17 @@ class Image:
     """The PNG itself (HTML embeds it)."""
 
 
-Block = Union[Heading, Para, Bullets, Table, Image]
+Block = Union[Heading, Para, Bullets, LinkList, Table, Image]
 
 
-def _md_cell(text: str) -> str:
-    return _md_plain(text).replace("|", "\\|").replace("\n", " ")
+def _md_link(link: Link) -> str:
+    text = _md_plain(link.text).replace("[", "\\[").replace("]", "\\]")
+    return f"[{text}](<{link.href}>)"
+
+
+def _md_cell(cell: Cell) -> str:
+    text = _md_link(cell) if isinstance(cell, Link) else _md_plain(cell)
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _md_plain(text: str) -> str:
@@ -63,6 +87,8 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             out.append(b.text if b.markup else _md_plain(b.text))
         elif isinstance(b, Bullets):
             out.append("\n".join(f"- {_md_plain(item)}" for item in b.items))
+        elif isinstance(b, LinkList):
+            out.append("\n".join(f"- {_md_link(item)}" for item in b.items))
         elif isinstance(b, Table):
             lines = ["| " + " | ".join(_md_cell(h) for h in b.headers) + " |", "|" + "---|" * len(b.headers)]
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
@@ -86,7 +112,15 @@ code { background: #f2f2f2; padding: 0 0.2rem; }
 """
 
 
-def to_html(blocks: Sequence[Block], title: str) -> str:
+def _html_cell(cell: Cell) -> str:
+    if isinstance(cell, Link):
+        return f'<a href="{html.escape(cell.href, quote=True)}">{html.escape(cell.text)}</a>'
+    return html.escape(cell)
+
+
+def to_html(blocks: Sequence[Block], title: str, embed_images: bool = True, comment: str | None = None) -> str:
+    """The page; ``embed_images=False`` links each figure by its ``path`` instead of
+    embedding it. ``comment`` goes into an HTML comment at the top."""
     body: list[str] = []
     for b in blocks:
         if isinstance(b, Heading):
@@ -95,17 +129,20 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
             body.append(f"<p>{_inline(b.text) if b.markup else html.escape(b.text)}</p>")
         elif isinstance(b, Bullets):
             body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in b.items) + "</ul>")
+        elif isinstance(b, LinkList):
+            body.append("<ul>" + "".join(f"<li>{_html_cell(i)}</li>" for i in b.items) + "</ul>")
         elif isinstance(b, Table):
             head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in b.rows)
+            rows = "".join("<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>" for row in b.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif isinstance(b, Image):
-            data = base64.b64encode(b.png).decode("ascii")
-            body.append(f'<img src="data:image/png;base64,{data}" alt="{html.escape(b.alt, quote=True)}">')
+            src = f"data:image/png;base64,{base64.b64encode(b.png).decode('ascii')}" if embed_images else b.path
+            body.append(f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(b.alt, quote=True)}">')
         else:  # pragma: no cover
             raise TypeError(f"unknown block {b!r}")
+    note = f"<!-- {html.escape(comment)} -->\n" if comment else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<!DOCTYPE html>\n" + note + "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"

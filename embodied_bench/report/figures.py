@@ -57,9 +57,10 @@ def _grid(n: int, width: float = 4.4, height: float = 3.3, max_cols: int = 3) ->
     return fig, axes
 
 
-def _legend(fig: Figure, styles: Mapping[str, dict], agents: Sequence[str]) -> None:
+def _legend(fig: Figure, styles: Mapping[str, dict], agents: Sequence[str], panels: int = 3) -> None:
     handles = [Line2D([], [], color=styles[a]["color"], linestyle=styles[a]["linestyle"], lw=2) for a in agents]
-    fig.legend(handles, [styles[a]["label"] for a in agents], loc="outside lower center", ncols=min(len(agents), 5), frameon=False)
+    # Two entries per panel of width fit; more would be cut off at the figure's edge.
+    fig.legend(handles, [styles[a]["label"] for a in agents], loc="outside lower center", ncols=max(1, min(len(agents), 5, 2 * panels)), frameon=False)
 
 
 def learning_curves(
@@ -98,7 +99,7 @@ def learning_curves(
             ax.xaxis.set_major_formatter(EngFormatter(sep=""))
             if ylim is not None:
                 ax.set_ylim(*ylim)
-        _legend(fig, styles, sorted(bands["agent"].unique()))
+        _legend(fig, styles, sorted(bands["agent"].unique()), min(len(tasks), 3))
         if title:
             fig.suptitle(title)
     return fig

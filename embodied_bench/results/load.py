@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ RUN_COLUMNS: tuple[str, ...] = (
     "cost_limit",
     "one_shot",
     "animal_budget",
+    "eval_layouts",
     "run_dir",
 )
 """Per-run columns of ``load_runs``: the run's identity and the protocol it was scored
@@ -104,8 +105,18 @@ def _identity(record: dict, folder: Path) -> dict:
         "cost_limit": spec.get("cost_limit", float("nan")),
         "one_shot": bool(spec.get("one_shot", False)),
         "animal_budget": (spec.get("reference") or {}).get("animal_budget", float("nan")),
+        "eval_layouts": eval_layouts(record),
         "run_dir": str(folder),
     }
+
+
+def eval_layouts(record: dict) -> str:
+    """Which evaluation layouts a run was scored on: ``"public"``, or ``"hidden:<first 12
+    hex digits of the salt's id>"`` (records from before hidden layouts existed: public)."""
+    evaluation = record.get("evaluation") or {}
+    if evaluation.get("layouts", "public") == "public":
+        return "public"
+    return f"hidden:{str(evaluation.get('salt_id'))[:12]}"
 
 
 def run_statuses(paths: Iterable[str | Path]) -> dict[str, int]:

@@ -44,11 +44,20 @@ def run_dir(out: Path, task_id: str, agent_name: str, seed: int) -> Path:
 
 
 @functools.cache
-def _file_mode() -> int:
-    # mkstemp creates 0600 files; records should be as readable as any file the user makes.
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+def _file_mode() -> int:
+    # mkstemp creates 0600 files; records should be as readable as any file the user makes.
+    return 0o666 & ~_umask()
+
+
+def folder_mode() -> int:
+    """The mode of a folder the user makes (``mkdtemp`` makes 0700 ones)."""
+    return 0o777 & ~_umask()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -1,0 +1,15 @@
+"""The leaderboard: submission bundles and their validation (``bundle``), adding one to
+``leaderboard/submissions/`` (``submit``), and the ranked tables computed from the
+submissions and the reference baselines (``board``). The pages themselves are rendered by
+``embodied_bench.report.site``."""
+
+from embodied_bench.leaderboard.bundle import (
+    CATEGORIES,
+    SubmissionMeta,
+    check_name,
+    read_meta,
+    validate,
+)
+from embodied_bench.leaderboard.submit import SubmitError, submit
+
+__all__ = ["CATEGORIES", "SubmissionMeta", "SubmitError", "check_name", "read_meta", "submit", "validate"]

@@ -1,0 +1,313 @@
+"""The leaderboard's numbers, computed from ``leaderboard/submissions/`` and
+``leaderboard/baselines/`` alone.
+
+Entries are the submissions (one folder each) and the reference baselines (one per agent
+name). Rows are compared only where they were scored alike, so each suite gets one table
+per *protocol*: the evaluation layouts (public, or hidden ones of one salt) and, per task,
+the task version, budget and number of evaluation layouts. An entry that ran only some of
+a suite's tasks gets per-task numbers but no suite score.
+
+Per row (runs pooled over the suite's tasks; intervals are stratified bootstrap intervals,
+runs resampled within each task):
+
+* **Embodied Turing score**: IQM of normalised AUC (the mean success rate over the budget:
+  sample efficiency), with its interval;
+* final success: IQM of the last checkpoint's success rate, with its interval;
+* steps to threshold: the median over runs of where the success curve first reaches the
+  task's threshold, as a fraction of the budget (runs that never reach it count as never,
+  so the median exists only when more than half the runs reached it);
+* guardrail cost rate: mean over runs of training cost per environment step;
+* **animal gap**: the median over runs of steps-to-threshold divided by the task's animal
+  or human reference budget (both at least one unit: a child that needs no practice after
+  one demonstration counts as one), "not reached" when censored;
+* per task: IQM of normalised AUC with its interval.
+
+Ranked rows are sorted by the score; where the probability of improvement of a row over
+the next is not significant (its interval holds 0.5, or a task has fewer than
+``MIN_RUNS`` runs), the two share a rank. Privileged entries are references, never ranked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from embodied_bench.leaderboard.bundle import SubmissionMeta, check_run, read_bundle
+from embodied_bench.leaderboard.submit import SUBMISSIONS
+from embodied_bench.metrics import tables
+from embodied_bench.metrics.aggregates import iqm
+from embodied_bench.metrics.bootstrap import interval_estimates
+from embodied_bench.metrics.compare import significance
+from embodied_bench.registry import OFFICIAL_SUITES, SUITES, TASKS
+from embodied_bench.results.load import load_runs
+
+BASELINES = "baselines"
+
+
+class BoardError(ValueError):
+    """Leaderboard inputs that cannot be used (one line naming the file)."""
+
+
+@dataclass
+class Entry:
+    """One submission or one reference baseline."""
+
+    kind: str
+    """``"submission"`` or ``"baseline"``."""
+    name: str
+    """Folder name (submissions) or agent name (baselines): unique within its kind."""
+    display: str
+    privileged: bool
+    category: str
+    meta: SubmissionMeta | None
+    runs: pd.DataFrame
+    """The tidy frame of ``load_runs`` for its complete runs."""
+    records: dict[str, dict[str, Any]]
+    """run.json of each run, by run folder."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def page(self) -> str:
+        """Its page, relative to the site's root."""
+        return f"{self.kind}s/{self.name}.html"
+
+
+def load_entries(root: Path) -> list[Entry]:
+    """Every submission and baseline below ``root``, integrity-checked (a curve that no
+    longer matches its record's hash, a NaN, a missing checkpoint: ``BoardError``)."""
+    entries = []
+    subs = Path(root) / SUBMISSIONS
+    for folder in sorted(p for p in subs.iterdir() if p.is_dir() and not p.name.startswith(".")) if subs.is_dir() else []:
+        bundle = read_bundle(folder)
+        if bundle.problems:
+            more = f" (and {len(bundle.problems) - 1} more; see `embodied-bench validate {folder}`)" if len(bundle.problems) > 1 else ""
+            raise BoardError(bundle.problems[0] + more)
+        meta = bundle.meta
+        runs = load_runs([folder])
+        records = {str(r.folder): r.record for r in bundle.runs}
+        privileged = meta.privileged or any(r.record["agent"].get("privileged") for r in bundle.runs)
+        entries.append(Entry("submission", folder.name, meta.name, privileged, meta.category, meta, runs, records))
+    base = Path(root) / BASELINES
+    if base.is_dir():
+        frame = load_runs([base])
+        for agent, runs in frame.groupby("agent", sort=True):
+            records = {}
+            for folder in sorted(set(runs["run_dir"])):
+                run, problems = check_run(Path(folder), base)
+                if problems:
+                    raise BoardError(problems[0])
+                records[folder] = run.record
+            entries.append(Entry("baseline", str(agent), str(agent), bool(runs["privileged"].iloc[0]), "baseline", None, runs.reset_index(drop=True), records))
+    return entries
+
+
+@dataclass(frozen=True)
+class Interval:
+    point: float
+    lo: float
+    hi: float
+
+
+@dataclass
+class Row:
+    entry: Entry
+    runs: int
+    seeds: int
+    """Fewest runs on any task of the table."""
+    per_task: dict[str, Interval]
+    """IQM of normalised AUC per task."""
+    score: Interval | None = None
+    """Embodied Turing score (None: not every task of the suite)."""
+    final: Interval | None = None
+    threshold_fraction: float = float("nan")
+    """Median steps-to-threshold / budget (inf: the median run never reached it)."""
+    reached: tuple[int, int] = (0, 0)
+    cost_rate: float = float("nan")
+    animal_gap: float = float("nan")
+    rank: str = ""
+    vs_next: tuple[float, float, float, str] | None = None
+    """P(this row > next row) on normalised AUC, its interval, and the verdict."""
+
+
+@dataclass
+class BoardTable:
+    suite: str
+    layouts: str
+    protocol: dict[str, tuple[int, int, int, int, str]]
+    """Per task: (version, budget, eval_every, eval_episodes, budget unit)."""
+    ranked: list[Row] = field(default_factory=list)
+    references: list[Row] = field(default_factory=list)
+    partial: list[Row] = field(default_factory=list)
+    per_run: pd.DataFrame | None = None
+    """``per_run_table`` rows of every entry in the table (column ``entry``: entry key)."""
+    frame: pd.DataFrame | None = None
+    """The tidy runs of every entry in the table (column ``entry``)."""
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return SUITES.get(self.suite)
+
+    @property
+    def official(self) -> bool:
+        """Every task at the installed version, budget and evaluation layouts."""
+        for task, (version, budget, every, episodes, _) in self.protocol.items():
+            spec = TASKS.get(task)
+            if (version, budget, every, episodes) != (spec.version, spec.budget, spec.eval_every, spec.eval_episodes):
+                return False
+        return len(self.protocol) == len(self.tasks)
+
+    @property
+    def slug(self) -> str:
+        kind = "official" if self.official else "reduced-" + "-".join(f"{b}" for _, (_, b, _, _, _) in sorted(self.protocol.items()))
+        return f"{self.suite}-{self.layouts.replace(':', '-')}-{kind}"
+
+    def rows(self) -> list[Row]:
+        return [*self.ranked, *self.references, *self.partial]
+
+
+def _protocols(entry: Entry, tasks: tuple[str, ...]) -> dict[str, dict[str, tuple]]:
+    """Per evaluation-layout set: task -> protocol, for the entry's runs on ``tasks``."""
+    runs = entry.runs[entry.runs["task"].isin(tasks)]
+    out: dict[str, dict[str, tuple]] = {}
+    for (layouts, task), g in runs.groupby(["eval_layouts", "task"], sort=True):
+        first = g.iloc[0]
+        grid = g.groupby("run_dir")["budget_used"].max()
+        every = int(g.loc[g["checkpoint"] == 1, "budget_used"].iloc[0]) if (g["checkpoint"] == 1).any() else int(first["budget"])
+        kinds = {(int(r["task_version"]), int(r["budget"]), int(r["eval_episodes"])) for _, r in g.drop_duplicates("run_dir").iterrows()}
+        if len(kinds) > 1 or grid.nunique() > 1:
+            raise ValueError(f"{entry.kind} {entry.name}: runs of {task} mix protocols")
+        out.setdefault(str(layouts), {})[str(task)] = (int(first["task_version"]), int(first["budget"]), every, int(first["eval_episodes"]), str(first["budget_unit"]))
+    return out
+
+
+def build_tables(entries: list[Entry], reps: int = 50_000, seed: int = 0) -> list[BoardTable]:
+    """One table per (suite, protocol) that has any runs, official suites first, then
+    official protocols, hidden layouts before public ones."""
+    found: list[BoardTable] = []
+    for suite in SUITES.names():
+        tasks = SUITES.get(suite)
+        assigned: list[tuple[BoardTable, Entry]] = []
+        complete, partial = [], []
+        for entry in entries:
+            for layouts, proto in _protocols(entry, tasks).items():
+                (complete if len(proto) == len(tasks) else partial).append((entry, layouts, proto))
+        mine: list[BoardTable] = []
+        for entry, layouts, proto in complete:
+            table = next((t for t in mine if t.layouts == layouts and t.protocol == proto), None)
+            if table is None:
+                table = BoardTable(suite, layouts, dict(proto))
+                mine.append(table)
+            assigned.append((table, entry))
+        for entry, layouts, proto in partial:
+            table = next((t for t in mine if t.layouts == layouts and all(t.protocol.get(k, v) == v for k, v in proto.items())), None)
+            if table is None:
+                table = BoardTable(suite, layouts, dict(proto))
+                mine.append(table)
+            else:
+                table.protocol.update({k: v for k, v in proto.items() if k not in table.protocol})
+            assigned.append((table, entry))
+        for table in mine:
+            _score(table, [e for t, e in assigned if t is table], reps, seed)
+        found += mine
+    order = {name: i for i, name in enumerate(SUITES.names())}
+    return sorted(found, key=lambda t: (t.suite not in OFFICIAL_SUITES, order[t.suite], not t.official, not t.layouts.startswith("hidden"), t.slug))
+
+
+def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> None:
+    tasks = table.tasks
+    frames, per_runs = [], []
+    opts = {"reps": reps, "seed": seed}
+    for entry in sorted(entries, key=lambda e: e.key):
+        runs = entry.runs[entry.runs["task"].isin(tasks) & (entry.runs["eval_layouts"] == table.layouts)]
+        frame, _ = tables.check_runs(runs)
+        per_run = tables.per_run_table(frame)
+        frames.append(frame.assign(entry=entry.key))
+        per_runs.append(per_run.assign(entry=entry.key))
+        present = [t for t in tasks if t in set(per_run["task"])]
+        counts = per_run.groupby("task").size()
+        data = {f"{entry.key}|{table.slug}|{t}": per_run.loc[per_run["task"] == t, ["auc"]].to_numpy(float) for t in present}
+        points, intervals = interval_estimates(data, iqm, **opts)
+        row = Row(
+            entry=entry,
+            runs=len(per_run),
+            seeds=int(counts.min()),
+            per_task={t: Interval(float(points[k]), float(intervals[k][0]), float(intervals[k][1])) for t, k in zip(present, data)},
+        )
+        if len(present) == len(tasks):
+            arr = tables.score_array(per_run, tasks, ["auc", "final_success"])
+            key = f"{entry.key}|{table.slug}"
+            points, intervals = interval_estimates({f"{key}|score": arr[..., 0], f"{key}|final": arr[..., 1]}, iqm, **opts)
+            row.score = Interval(float(points[f"{key}|score"]), *map(float, intervals[f"{key}|score"]))
+            row.final = Interval(float(points[f"{key}|final"]), *map(float, intervals[f"{key}|final"]))
+            reached = per_run["reached_threshold"].to_numpy(bool)
+            fraction = np.where(reached, per_run["threshold_crossing"] / per_run["budget"].astype(float), np.inf)
+            gap = np.where(reached, np.maximum(per_run["threshold_crossing"], 1.0) / np.maximum(per_run["animal_budget"].astype(float), 1.0), np.inf)
+            row.threshold_fraction = float(np.median(fraction))
+            row.animal_gap = float(np.median(gap))
+            row.reached = (int(reached.sum()), len(per_run))
+            row.cost_rate = float(np.nanmean(per_run["cost_rate"])) if per_run["cost_rate"].notna().any() else float("nan")
+            (table.references if entry.privileged else table.ranked).append(row)
+        else:
+            table.partial.append(row)
+    table.frame = pd.concat(frames, ignore_index=True)
+    table.per_run = pd.concat(per_runs, ignore_index=True)
+    for rows in (table.ranked, table.references):
+        rows.sort(key=lambda r: (-r.score.point, -r.final.point, r.entry.display, r.entry.key))
+    table.partial.sort(key=lambda r: (r.entry.display, r.entry.key))
+    _rank(table, reps, seed)
+
+
+def _rank(table: BoardTable, reps: int, seed: int) -> None:
+    """Ranks that claim no more than the probability of improvement shows: a row gets a
+    new rank only when it is significantly better than the next one."""
+    rows = table.ranked
+    per_run = table.per_run
+    for i, row in enumerate(rows):
+        if i == 0:
+            row.rank = "1"
+        if i + 1 == len(rows):
+            break
+        nxt = rows[i + 1]
+        xa = tables.score_array(per_run[per_run["entry"] == row.entry.key], table.tasks, ["auc"])[..., 0]
+        xb = tables.score_array(per_run[per_run["entry"] == nxt.entry.key], table.tasks, ["auc"])[..., 0]
+        p, (lo, hi) = tables.pair_improvement(xa, xb, f"{row.entry.key}|{table.slug}", f"{nxt.entry.key}|{table.slug}", "auc", reps=reps, seed=seed)
+        verdict = significance(lo, hi, tables.min_runs(xa, xb))
+        row.vs_next = (p, lo, hi, verdict)
+        base = row.rank.lstrip("=")
+        nxt.rank = str(i + 2) if verdict == "A better" else f"={base}"
+        if not row.rank.startswith("=") and nxt.rank.startswith("="):
+            row.rank = f"={base}"
+
+
+def entry_provenance(entry: Entry) -> dict[str, str]:
+    """What the records say about where an entry's runs came from (each distinct value)."""
+
+    def distinct(values) -> str:
+        found = sorted({str(v) for v in values if v not in (None, "")})
+        return ", ".join(found) if found else "–"
+
+    records = list(entry.records.values())
+    out = {
+        "agent class": distinct(r["agent"].get("class") for r in records),
+        "agent source sha256": distinct((r["agent"].get("source_hash") or "")[:16] for r in records),
+        "embodied-bench git revision": distinct((r.get("git") or "")[:12] + ("+dirty" if str(r.get("git") or "").endswith("+dirty") else "") for r in records),
+        "evaluation layouts": distinct(("hidden (salt id " + str((r.get("evaluation") or {}).get("salt_id"))[:12] + ")") if (r.get("evaluation") or {}).get("layouts") == "hidden" else "public" for r in records),
+    }
+    versions: dict[str, set] = {}
+    for r in records:
+        for k, v in (r.get("versions") or {}).items():
+            versions.setdefault(k, set()).add(v)
+    for k in sorted(versions):
+        out[k] = distinct(versions[k]) if any(v is not None for v in versions[k]) else "not installed"
+    configs = {json.dumps(r["agent"].get("config"), sort_keys=True) for r in records if r["agent"].get("config") is not None}
+    if configs:
+        out["agent config"] = "; ".join(sorted(configs))
+    return out

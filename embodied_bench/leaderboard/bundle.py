@@ -1,0 +1,332 @@
+"""A submission bundle: a folder of run records from ``embodied-bench run`` plus the
+``submission.json`` its authors write. ``validate`` checks everything a maintainer would
+and lists every problem, one line each, naming the file.
+
+Two layers of checks:
+
+* integrity (``read_bundle``): the metadata parses; every run is complete, where its record
+  says it belongs, its curve is the one its record hashed, every value is a number, no
+  checkpoint is missing, the ledger stayed within the budget; one agent, one set of
+  evaluation layouts, no seed twice. The leaderboard applies these to every committed
+  submission each time it is regenerated.
+* against this installation (``validate``, for a new submission): the suite exists and
+  every one of its tasks has runs at the installed task version and code (asset hash);
+  official suites need the full protocol (every task's budget and held-out layouts) and at
+  least ``OFFICIAL_MIN_SEEDS`` seeds per task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from embodied_bench.api import TaskSpec
+from embodied_bench.registry import OFFICIAL_MIN_SEEDS, OFFICIAL_SUITES, SUITES, TASKS
+from embodied_bench.results import provenance
+from embodied_bench.results.load import eval_layouts
+from embodied_bench.results.records import CURVE_COLUMNS, read_run_json
+
+SUBMISSION_FILE = "submission.json"
+RUN_FILES = ("run.json", "curve.csv")
+CATEGORIES = ("from-scratch", "demonstrations", "pretrained")
+"""What an agent brought to the tasks: nothing but the budget, demonstrations beyond the
+tasks' own, or pretrained weights or models."""
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class UsageError(ValueError):
+    """A request that cannot be checked at all (one line for users, exit code 2)."""
+
+
+@dataclass(frozen=True)
+class SubmissionMeta:
+    """``submission.json``: what the authors say about their submission. Everything else
+    (agent source hash, task versions and asset hashes, library versions, budgets, curve
+    hashes) comes from the run records."""
+
+    name: str
+    """Display name of the agent on the leaderboard."""
+    authors: tuple[str, ...]
+    """Who made it, one name per entry (at least one)."""
+    url: str
+    """Where to read more (paper, code): an http(s) address."""
+    description: str
+    """What the agent is, in a sentence or a paragraph."""
+    suite: str
+    """The suite the runs cover, e.g. ``ett-core-v0`` (see ``embodied-bench suites``)."""
+    privileged: bool
+    """Whether the agent used anything beyond what the harness gives ordinary agents
+    (the layout, the simulator). Privileged entries are shown as references, never ranked."""
+    category: str
+    """One of ``CATEGORIES``."""
+    hardware: str
+    """What the runs ran on, e.g. "2 CPU cores" or "1 A100, 8 cores"."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
+
+
+def check_name(name: str) -> str | None:
+    """Why ``name`` is not a safe leaderboard folder name (None when it is)."""
+    if not _NAME.fullmatch(name):
+        return f"--name {name!r} is not a safe folder name: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    return None
+
+
+def read_meta(path: Path) -> tuple[SubmissionMeta | None, list[str]]:
+    """The metadata in ``path`` and the problems found in it."""
+    where = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, [f"{where}: missing; write it next to the run folders (fields: {', '.join(f.name for f in fields(SubmissionMeta))})"]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"{where}: cannot be read ({exc})"]
+    except ValueError as exc:
+        return None, [f"{where}: not valid JSON ({exc})"]
+    if not isinstance(data, dict):
+        return None, [f"{where}: must hold a JSON object, not {type(data).__name__}"]
+    problems = []
+    names = [f.name for f in fields(SubmissionMeta)]
+    for key in sorted(set(data) - set(names)):
+        problems.append(f"{where}: unknown field {key!r} (fields: {', '.join(names)})")
+    for key in names:
+        if key not in data:
+            problems.append(f"{where}: field {key!r} is missing")
+
+    def text(key: str) -> None:
+        if key in data and not (isinstance(data[key], str) and data[key].strip()):
+            problems.append(f"{where}: {key!r} must be a non-empty string")
+
+    for key in ("name", "description", "suite", "hardware", "url"):
+        text(key)
+    url = data.get("url")
+    if isinstance(url, str) and url.strip() and not re.match(r"https?://\S+$", url.strip()):
+        problems.append(f"{where}: 'url' must be an http:// or https:// address, got {url!r}")
+    authors = data.get("authors")
+    if "authors" in data and not (isinstance(authors, list) and authors and all(isinstance(a, str) and a.strip() for a in authors)):
+        problems.append(f"{where}: 'authors' must be a non-empty list of names")
+    if "privileged" in data and not isinstance(data["privileged"], bool):
+        problems.append(f"{where}: 'privileged' must be true or false")
+    if "category" in data and data["category"] not in CATEGORIES:
+        problems.append(f"{where}: 'category' must be one of {', '.join(CATEGORIES)}, got {data['category']!r}")
+    if problems:
+        return None, problems
+    meta = SubmissionMeta(
+        name=data["name"].strip(),
+        authors=tuple(a.strip() for a in authors),
+        url=url.strip(),
+        description=data["description"].strip(),
+        suite=data["suite"].strip(),
+        privileged=data["privileged"],
+        category=data["category"],
+        hardware=data["hardware"].strip(),
+    )
+    return meta, []
+
+
+@dataclass
+class Run:
+    """One checked run of a bundle."""
+
+    folder: Path
+    record: dict[str, Any]
+    curve: pd.DataFrame
+
+    @property
+    def task(self) -> str:
+        return self.record["task"]["id"]
+
+    @property
+    def seed(self) -> int:
+        return int(self.record["seed"])
+
+
+@dataclass
+class Bundle:
+    """What ``read_bundle`` found: the metadata, the runs that passed the run checks, and
+    every problem."""
+
+    root: Path
+    meta: SubmissionMeta | None
+    runs: list[Run] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def agent(self) -> str | None:
+        names = sorted({r.record["agent"]["name"] for r in self.runs})
+        return names[0] if len(names) == 1 else None
+
+    @property
+    def layouts(self) -> str:
+        sets = sorted({eval_layouts(r.record) for r in self.runs})
+        return sets[0] if sets else "public"
+
+
+def _run_dirs(root: Path) -> list[Path]:
+    return sorted({p.parent for p in root.rglob("*") if p.name in RUN_FILES and p.is_file()})
+
+
+def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
+    """Integrity checks of one run folder below ``root``."""
+    where = folder / "run.json"
+    record = read_run_json(folder)
+    if record is None:
+        what = "missing" if not where.exists() else "not a readable run record"
+        return None, [f"{where}: {what}; rerun with `embodied-bench run --resume`"]
+    try:
+        task, agent, seed = record["task"]["id"], record["agent"]["name"], int(record["seed"])
+        spec = TaskSpec.from_dict(record["task"]["spec"])
+        budget, ledger = record["budget"], record.get("ledger") or {}
+    except (KeyError, TypeError, ValueError) as exc:
+        return None, [f"{where}: not a run record this version can read (no {exc}); rerun it"]
+    problems = []
+    expected = Path(task) / str(agent) / f"seed-{seed}"
+    if folder.relative_to(root) != expected:
+        problems.append(f"{where}: a run of {task}, agent {agent}, seed {seed} belongs in {root / expected}, not here (folders renamed or copied?)")
+    if record.get("status") != "complete":
+        problems.append(f"{where}: status is {record.get('status')!r}, not 'complete'; finish it with `embodied-bench run --resume`")
+    curve_path = folder / "curve.csv"
+    try:
+        text = curve_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [*problems, f"{curve_path}: missing"]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [*problems, f"{curve_path}: cannot be read ({exc})"]
+    if hashlib.sha256(text.encode()).hexdigest() != record.get("curve_sha256"):
+        problems.append(f"{curve_path}: its sha256 does not match curve_sha256 in run.json: the curve was changed after the run")
+    try:
+        curve = pd.read_csv(curve_path)
+    except (ValueError, OSError) as exc:
+        return None, [*problems, f"{curve_path}: not a curve ({exc})"]
+    if tuple(curve.columns) != CURVE_COLUMNS:
+        return None, [*problems, f"{curve_path}: columns are {', '.join(map(str, curve.columns))}; expected {', '.join(CURVE_COLUMNS)}"]
+    values = curve.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    bad = np.argwhere(~np.isfinite(values))
+    if len(bad):
+        row, col = bad[0]
+        problems.append(f"{curve_path}: {CURVE_COLUMNS[col]} at checkpoint {row} is {curve.iloc[row, col]!r}, not a finite number ({len(bad)} such values)")
+    points = spec.checkpoints()
+    have = curve["budget_used"].tolist()
+    if have != points:
+        missing = sorted(set(points) - set(have))
+        what = f"checkpoints {', '.join(f'{p:g}' for p in missing[:5])} are missing" if missing else f"checkpoints are {have}, expected {points}"
+        problems.append(f"{curve_path}: {what}")
+    if budget.get("amount") != spec.budget:
+        problems.append(f"{where}: budget.amount {budget.get('amount')} differs from its task spec's budget {spec.budget}")
+    used = ledger.get("budget_used")
+    if not isinstance(used, (int, float)) or not math.isfinite(used) or used > spec.budget:
+        problems.append(f"{where}: the ledger used {used} {spec.budget_unit} of a budget of {spec.budget}")
+    if spec.budget_unit == "steps" and ledger.get("env_steps", 0) > spec.budget:
+        problems.append(f"{where}: the ledger counted {ledger.get('env_steps')} env steps, over the budget of {spec.budget}")
+    return Run(folder, record, curve), problems
+
+
+def read_bundle(root: Path) -> Bundle:
+    """Read and integrity-check the bundle in ``root``."""
+    root = Path(root)
+    meta, problems = read_meta(root / SUBMISSION_FILE)
+    bundle = Bundle(root=root, meta=meta, problems=problems)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root)
+        if rel == Path(SUBMISSION_FILE) or (path.name in RUN_FILES and len(rel.parts) == 4):
+            continue
+        bundle.problems.append(f"{path}: unexpected file; a submission holds {SUBMISSION_FILE} and run folders <task>/<agent>/seed-<k>/ with {' and '.join(RUN_FILES)} only")
+    folders = [f for f in _run_dirs(root) if len(f.relative_to(root).parts) == 3]
+    if not folders:
+        bundle.problems.append(f"{root}: no run folders (<task>/<agent>/seed-<k>/); pass the --out folder of `embodied-bench run`")
+    for folder in folders:
+        run, found = check_run(folder, root)
+        bundle.problems += found
+        if run is not None:
+            bundle.runs.append(run)
+    runs = bundle.runs
+    agents = sorted({str(r.record["agent"]["name"]) for r in runs})
+    if len(agents) > 1:
+        bundle.problems.append(f"{root}: runs of {len(agents)} agents ({', '.join(agents)}); a submission is one agent")
+    sources = sorted({str(r.record["agent"].get("source_hash")) for r in runs})
+    if len(agents) == 1 and len(sources) > 1:
+        bundle.problems.append(f"{root}: the runs were made with {len(sources)} versions of the agent's source file; rerun them with one")
+    sets = sorted({eval_layouts(r.record) for r in runs})
+    if len(sets) > 1:
+        bundle.problems.append(f"{root}: runs were evaluated on different layouts ({', '.join(sets)}); every run of a submission must use the same ones")
+    seen: dict[tuple[str, int], Path] = {}
+    for r in runs:
+        key = (r.task, r.seed)
+        if key in seen:
+            bundle.problems.append(f"{r.folder / 'run.json'}: seed {r.seed} of task {r.task} is also run in {seen[key]}; every seed once")
+        else:
+            seen[key] = r.folder
+    if meta is not None and not meta.privileged:
+        privileged = [r for r in runs if r.record["agent"].get("privileged")]
+        if privileged:
+            bundle.problems.append(f"{root / SUBMISSION_FILE}: 'privileged' is false, but the runs' records say the agent is privileged (e.g. {privileged[0].folder / 'run.json'})")
+    return bundle
+
+
+def validate(root: Path, min_seeds: int | None = None) -> Bundle:
+    """Every check of ``read_bundle`` plus the checks against this installation. Raises
+    ``UsageError`` for a ``min_seeds`` an official suite does not allow."""
+    bundle = read_bundle(root)
+    meta, where = bundle.meta, Path(root) / SUBMISSION_FILE
+    if meta is None:
+        return bundle
+    if meta.suite not in SUITES:
+        bundle.problems.append(f"{where}: suite {meta.suite!r} is not registered (suites: {', '.join(SUITES.names())})")
+        return bundle
+    official = meta.suite in OFFICIAL_SUITES
+    if min_seeds is None:
+        min_seeds = OFFICIAL_MIN_SEEDS
+    if official and min_seeds < OFFICIAL_MIN_SEEDS:
+        raise UsageError(f"--min-seeds {min_seeds}: {meta.suite} is an official suite; its submissions need at least {OFFICIAL_MIN_SEEDS} seeds per task")
+    suite = SUITES.get(meta.suite)
+    by_task: dict[str, list[Run]] = {}
+    for r in bundle.runs:
+        by_task.setdefault(r.task, []).append(r)
+    for task in sorted(set(by_task) - set(suite)):
+        bundle.problems.append(f"{Path(root) / task}: task {task} is not in suite {meta.suite} ({', '.join(suite)})")
+    for task in suite:
+        runs = by_task.get(task, [])
+        if not runs:
+            bundle.problems.append(f"{Path(root)}: no runs of task {task}, which suite {meta.suite} includes")
+            continue
+        if len(runs) < min_seeds:
+            bundle.problems.append(f"{Path(root) / task}: {len(runs)} seeds; at least {min_seeds} are needed per task")
+        bundle.problems += _installation_problems(task, runs, official)
+    return bundle
+
+
+def _installation_problems(task: str, runs: Iterable[Run], official: bool) -> list[str]:
+    spec = TASKS.get(task)
+    installed_hash = provenance.task_hash(spec.family)
+    problems = []
+    protocols: dict[tuple, Path] = {}
+    for r in runs:
+        where = r.folder / "run.json"
+        made = r.record["task"]
+        if made.get("version") != spec.version:
+            problems.append(f"{where}: made with {task} v{made.get('version')}; this installation has v{spec.version}: rerun it")
+        elif made.get("hash") != installed_hash:
+            problems.append(f"{where}: made with other {task} code or assets than this installation (task hash {str(made.get('hash'))[:12]}, here {installed_hash[:12]}): rerun it")
+        budget = r.record["budget"]
+        protocol = (budget.get("amount"), budget.get("eval_every"), budget.get("eval_episodes"))
+        if official and (protocol != (spec.budget, spec.eval_every, spec.eval_episodes) or budget.get("eval_reduced")):
+            problems.append(
+                f"{where}: budget {budget.get('amount')} {spec.budget_unit} evaluated every {budget.get('eval_every')} on {budget.get('eval_episodes')} layouts; "
+                f"an official suite needs the task's own {spec.budget} / {spec.eval_every} / {spec.eval_episodes} (no --budget-scale or --eval-episodes)"
+            )
+        protocols.setdefault(protocol, r.folder)
+    if len(protocols) > 1 and not official:
+        shown = ", ".join(f"{a} {spec.budget_unit} / {e} layouts" for a, _, e in protocols)
+        folder = next(iter(protocols.values())).parent.parent
+        problems.append(f"{folder}: runs of {task} with different budgets ({shown}); every run of a task must use the same one")
+    return problems

@@ -1,0 +1,71 @@
+"""Adding a validated bundle to ``leaderboard/submissions/NAME/``: all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from embodied_bench.leaderboard.bundle import (
+    RUN_FILES,
+    SUBMISSION_FILE,
+    Bundle,
+    check_name,
+    validate,
+)
+from embodied_bench.results.records import folder_mode
+
+SUBMISSIONS = "submissions"
+
+
+class SubmitError(ValueError):
+    """A submission that cannot be added (one line for users, exit code 2)."""
+
+
+def submit(bundle_dir: Path, name: str, root: Path, replace: bool = False, min_seeds: int | None = None) -> tuple[Bundle, Path | None]:
+    """Validate ``bundle_dir`` and copy it to ``root/submissions/name``. Returns the
+    validation and the new folder, or None when the bundle has problems (then nothing is
+    written). The copy goes to a temporary folder beside the target and is renamed into
+    place, so a crash leaves either the old submission or the new one, never a mix."""
+    problem = check_name(name)
+    if problem:
+        raise SubmitError(problem)
+    if not Path(root).is_dir():
+        raise SubmitError(f"no leaderboard folder at {root}; run from the embodied-bench checkout or pass --root")
+    target = Path(root) / SUBMISSIONS / name
+    if target.exists() and not replace:
+        raise SubmitError(f"{target} already exists; pass --replace to replace that submission, or choose another --name")
+    bundle = validate(bundle_dir, min_seeds)
+    if bundle.problems:
+        return bundle, None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".incoming-{name}-", dir=target.parent))
+    aside = None
+    try:
+        os.chmod(staging, folder_mode())  # mkdtemp's 0700 would stick to the submission
+        # Only what was validated travels: submission.json and each run's two files.
+        _copy(Path(bundle_dir) / SUBMISSION_FILE, staging / SUBMISSION_FILE)
+        for run in bundle.runs:
+            rel = run.folder.relative_to(bundle_dir)
+            for fname in RUN_FILES:
+                _copy(run.folder / fname, staging / rel / fname)
+        if target.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".replaced-{name}-", dir=target.parent))
+            os.rename(target, aside / name)
+        os.rename(staging, target)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+    except BaseException:
+        if aside is not None and (aside / name).exists() and not target.exists():
+            os.rename(aside / name, target)  # put the old submission back
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return bundle, target
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    with open(dst, "rb") as fh:
+        os.fsync(fh.fileno())

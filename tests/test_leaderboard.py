@@ -1,0 +1,285 @@
+"""Submissions and the generated leaderboard: validate, submit, leaderboard, and hidden
+evaluation layouts. The submitted agent is ``examples/hill_climber.py``, written as a user
+writes one (not a baseline), run by the real command at a tiny budget."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+from scipy.stats import trim_mean
+
+from embodied_bench import layouts
+from embodied_bench.cli import main
+from embodied_bench.harness.runner import evaluation_layouts
+
+USER_AGENT = f"{ROOT / 'examples' / 'hill_climber.py'}:HillClimber"
+TINY = ("--budget-scale", "0.01", "--eval-episodes", "2", "--jobs", "1")
+META = {
+    "name": "Hill climber",
+    "authors": ["A. User", "B. User"],
+    "url": "https://example.org/hill-climber",
+    "description": "A linear policy improved by hill climbing.",
+    "suite": "ett-warmup-v0",
+    "privileged": False,
+    "category": "from-scratch",
+    "hardware": "2 CPU cores",
+}
+
+
+def cli(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def make_bundle(out: Path, seeds: int = 3, env: dict | None = None) -> Path:
+    result = cli("run", "--agent", USER_AGENT, "--suite", "ett-warmup-v0", "--seeds", seeds, *TINY, "--out", out, env=env)
+    assert result.exit_code == 0, result.output
+    (out / "submission.json").write_text(json.dumps(META))
+    return out
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> Path:
+    return make_bundle(tmp_path_factory.mktemp("made") / "bundle")
+
+
+@pytest.fixture
+def bundle(made, tmp_path) -> Path:
+    return Path(shutil.copytree(made, tmp_path / "bundle"))
+
+
+@pytest.fixture
+def board(tmp_path) -> Path:
+    root = tmp_path / "leaderboard"
+    (root / "submissions").mkdir(parents=True)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir" for p in sorted(root.rglob("*"))}
+
+
+def rehash(run: Path) -> None:
+    record = json.loads((run / "run.json").read_text())
+    record["curve_sha256"] = hashlib.sha256((run / "curve.csv").read_bytes()).hexdigest()
+    (run / "run.json").write_text(json.dumps(record))
+
+
+def edit_record(run: Path, change) -> None:
+    record = json.loads((run / "run.json").read_text())
+    change(record)
+    (run / "run.json").write_text(json.dumps(record))
+
+
+RUN = Path("treat-reach") / "HillClimber" / "seed-1"
+
+
+def _nan(b: Path) -> None:
+    curve = b / RUN / "curve.csv"
+    lines = curve.read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[7] = "nan"  # eval_return
+    lines[3] = ",".join(cells)
+    curve.write_text("\n".join(lines) + "\n")
+    rehash(b / RUN)  # the hash matches: only the NaN check can catch it
+
+
+def _tamper(b: Path) -> None:
+    curve = b / RUN / "curve.csv"
+    curve.write_text(curve.read_text().replace(",0.0,", ",1.0,", 1))
+
+
+def _duplicate(b: Path) -> None:
+    shutil.copytree(b / RUN, b / RUN.parent / "seed-7")
+
+
+def _other_version(b: Path) -> None:
+    edit_record(b / RUN, lambda r: r["task"].update(version=7))
+
+
+BAD = {
+    "malformed submission.json": (lambda b: (b / "submission.json").write_text("{name: oops"), "submission.json: not valid JSON"),
+    "submission.json without a field": (lambda b: (b / "submission.json").write_text(json.dumps({k: v for k, v in META.items() if k != "hardware"})), "submission.json: field 'hardware' is missing"),
+    "bad category": (lambda b: (b / "submission.json").write_text(json.dumps({**META, "category": "magic"})), "submission.json: 'category' must be one of"),
+    "missing submission.json": (lambda b: (b / "submission.json").unlink(), "submission.json: missing"),
+    "missing curve": (lambda b: (b / RUN / "curve.csv").unlink(), f"{RUN / 'curve.csv'}: missing"),
+    "missing record": (lambda b: (b / RUN / "run.json").unlink(), f"{RUN / 'run.json'}: missing"),
+    "another task version": (_other_version, f"{RUN / 'run.json'}: made with treat-reach v7; this installation has v0"),
+    "tampered curve": (_tamper, f"{RUN / 'curve.csv'}: its sha256 does not match curve_sha256 in run.json"),
+    "NaN in a curve": (_nan, f"{RUN / 'curve.csv'}: eval_return at checkpoint 2 is"),
+    "duplicated seed": (_duplicate, "seed 1 of task treat-reach is also run in"),
+    "unfinished run": (lambda b: edit_record(b / RUN, lambda r: r.update(status="interrupted")), f"{RUN / 'run.json'}: status is 'interrupted'"),
+    "stray file": (lambda b: (b / "notes.txt").write_text("hi"), "notes.txt: unexpected file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_submission_is_refused_with_one_line_and_nothing_written(case, bundle, board):
+    damage, expected = BAD[case]
+    damage(bundle)
+    before = snapshot(board)
+    result = cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if expected in line]
+    assert lines, result.output
+    assert str(bundle) in lines[0]  # names the file
+    assert snapshot(board) == before
+    checked = cli("validate", bundle, "--min-seeds", 3)
+    assert checked.exit_code == 1 and expected in checked.output
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden", "", "x" * 65, "sp ace"])
+def test_unsafe_names_are_refused(name, bundle, board):
+    before = snapshot(board)
+    result = cli("submit", bundle, "--name", name, "--root", board, "--min-seeds", 3)
+    assert result.exit_code == 2 and "not a safe folder name" in result.output
+    assert snapshot(board) == before
+
+
+def test_validate_counts_seeds_and_guards_official_suites(bundle):
+    few = cli("validate", bundle)
+    assert few.exit_code == 1 and "treat-reach: 3 seeds; at least 10 are needed per task" in few.output
+    assert cli("validate", bundle, "--min-seeds", 3).exit_code == 0
+    (bundle / "submission.json").write_text(json.dumps({**META, "suite": "ett-core-v0"}))
+    refused = cli("validate", bundle, "--min-seeds", 3)
+    assert refused.exit_code == 2 and "ett-core-v0 is an official suite" in refused.output
+    wrong = cli("validate", bundle)
+    assert wrong.exit_code == 1
+    assert "task treat-reach is not in suite ett-core-v0" in wrong.output
+    assert "no runs of task cat-climb-skill, which suite ett-core-v0 includes" in wrong.output
+
+
+def test_official_suites_need_the_full_protocol(bundle, monkeypatch):
+    from embodied_bench import registry
+
+    monkeypatch.setattr(registry, "OFFICIAL_SUITES", {"ett-warmup-v0"})
+    import embodied_bench.leaderboard.bundle as B
+
+    monkeypatch.setattr(B, "OFFICIAL_SUITES", {"ett-warmup-v0"})
+    result = cli("validate", bundle, "--min-seeds", 10)
+    assert result.exit_code == 1
+    assert "an official suite needs the task's own 100000 / 10000 / 20 (no --budget-scale or --eval-episodes)" in result.output
+
+
+def _expected_row(bundle: Path) -> tuple[float, float]:
+    """Embodied Turing score and final success, computed here from the curve files."""
+    aucs, finals = [], []
+    for curve_path in sorted(bundle.rglob("curve.csv")):
+        curve = pd.read_csv(curve_path)
+        x, y = curve["budget_used"].to_numpy(float), curve["eval_success"].to_numpy(float)
+        aucs.append(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)) / (x[-1] - x[0]))
+        finals.append(y[-1])
+    return float(trim_mean(aucs, 0.25)), float(trim_mean(finals, 0.25))
+
+
+def test_submit_then_leaderboard_shows_the_row_and_regenerates_identically(bundle, board):
+    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach" / "random", board / "baselines" / "treat-reach" / "random")
+    result = cli("submit", bundle, "--name", "hill-climber", "--root", board, "--min-seeds", 3)
+    assert result.exit_code == 0, result.output
+    stored = board / "submissions" / "hill-climber"
+    assert sorted(p.name for p in stored.iterdir()) == ["submission.json", "treat-reach"]
+    assert not [p for p in (board / "submissions").iterdir() if p.name.startswith(".")]
+
+    assert cli("leaderboard", "--root", board, "--reps", 2000).exit_code == 0
+    readme = (board / "README.md").read_text()
+    assert readme.startswith("<!-- Generated by `embodied-bench leaderboard`")
+    row = next(line for line in readme.splitlines() if "[Hill climber](<submissions/hill-climber/>)" in line and "from-scratch" in line and "|" in line and "AUC" not in line and "A. User" not in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    score, final = _expected_row(stored)
+    assert cells[0] == "1" and cells[3] == "3"
+    assert cells[4].startswith(f"{score:.2f} [") and cells[5].startswith(f"{final:.2f} [")
+    # The baseline ran at another budget: its own table, never in the submission's.
+    assert "ett-warmup-v0: reduced budgets, public evaluation layouts" in readme
+    assert readme.count("### ett-warmup-v0") == 2
+    assert "Generated by embodied-bench leaderboard" in (board / "site" / "index.html").read_text()
+
+    first = snapshot(board)
+    assert cli("leaderboard", "--root", board, "--reps", 2000).exit_code == 0
+    assert snapshot(board) == first
+    assert cli("leaderboard", "--root", board, "--reps", 2000, "--check").exit_code == 0
+    (board / "README.md").write_text(readme.replace("Hill climber", "Hill climber!", 1))
+    stale = cli("leaderboard", "--root", board, "--reps", 2000, "--check")
+    assert stale.exit_code == 1 and "README.md: not what `embodied-bench leaderboard` generates" in stale.output
+
+
+def test_submit_never_overwrites_without_replace(bundle, board):
+    assert cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3).exit_code == 0
+    again = cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3)
+    assert again.exit_code == 2 and "already exists; pass --replace" in again.output
+    (bundle / "submission.json").write_text(json.dumps({**META, "description": "Second version."}))
+    assert cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3, "--replace").exit_code == 0
+    assert json.loads((board / "submissions" / "hill" / "submission.json").read_text())["description"] == "Second version."
+    assert sorted(p.name for p in (board / "submissions").iterdir()) == ["hill"]
+
+
+def test_leaderboard_refuses_a_tampered_submission(bundle, board):
+    assert cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3).exit_code == 0
+    assert cli("leaderboard", "--root", board, "--reps", 500).exit_code == 0
+    _tamper(board / "submissions" / "hill")
+    before = snapshot(board)
+    result = cli("leaderboard", "--root", board, "--reps", 500)
+    assert result.exit_code == 2 and "curve.csv: its sha256 does not match" in result.output
+    assert snapshot(board) == before
+
+
+# -- hidden evaluation layouts ---------------------------------------------------------------
+
+
+def test_hidden_layout_seeds_are_secret_disjoint_and_keep_households():
+    spec = type("S", (), {"eval_episodes": 8})()
+    public = [layouts.eval_seed(o["layout"]) for o in evaluation_layouts(spec, None)]
+    salt_a, salt_b = "a" * 32, "b" * 32
+    hidden_a = [o["layout_seed"] for o in evaluation_layouts(spec, salt_a)]
+    hidden_b = [o["layout_seed"] for o in evaluation_layouts(spec, salt_b)]
+    assert hidden_a == [o["layout_seed"] for o in evaluation_layouts(spec, salt_a)]
+    assert not set(hidden_a) & set(public) and not set(hidden_a) & set(hidden_b)
+    assert all(layouts.is_eval_seed(s) for s in hidden_a)  # never a training layout
+    assert all(s - layouts.EVAL_BASE >= layouts.EVAL_COUNT for s in hidden_a)  # never a public one
+    assert [s % 4 for s in hidden_a] == [s % 4 for s in public]  # table-clear's attempt index is kept
+    assert layouts.salt_id(salt_a) != layouts.salt_id(salt_b) and salt_a not in layouts.salt_id(salt_a)
+    with pytest.raises(ValueError, match="at least 16"):
+        layouts.hidden_eval_seed(0, "short")
+
+
+def test_hidden_runs_record_the_salt_hash_only_and_stay_apart(made, tmp_path, board):
+    salt = "correct horse battery staple 42"
+    hidden = make_bundle(tmp_path / "hidden", env={layouts.SALT_ENV: salt})
+    record_text = (hidden / RUN / "run.json").read_text()
+    record = json.loads(record_text)
+    assert record["evaluation"] == {"layouts": "hidden", "salt_id": layouts.salt_id(salt)}
+    assert salt not in record_text
+    assert json.loads((made / RUN / "run.json").read_text())["evaluation"] == {"layouts": "public", "salt_id": None}
+    public_curve = pd.read_csv(made / RUN / "curve.csv")
+    hidden_curve = pd.read_csv(hidden / RUN / "curve.csv")
+    assert not np.array_equal(public_curve["eval_return"], hidden_curve["eval_return"])  # other rooms
+
+    short = cli("run", "--agent", "random", "--task", "treat-reach", *TINY, "--out", tmp_path / "x", env={layouts.SALT_ENV: "short"})
+    assert short.exit_code == 2 and "use at least 16" in short.output
+    mixed = cli("run", "--agent", USER_AGENT, "--suite", "ett-warmup-v0", "--seeds", 3, *TINY, "--out", hidden, "--resume")
+    assert mixed.exit_code == 2 and "hidden evaluation layouts" in mixed.output and "not public evaluation layouts" in mixed.output
+
+    assert cli("submit", made, "--name", "public", "--root", board, "--min-seeds", 3).exit_code == 0
+    assert cli("submit", hidden, "--name", "hidden", "--root", board, "--min-seeds", 3).exit_code == 0
+    assert cli("leaderboard", "--root", board, "--reps", 500).exit_code == 0
+    readme = (board / "README.md").read_text()
+    heads = re.findall(r"^### (.*)$", readme, flags=re.M)
+    assert heads == [f"ett-warmup-v0: reduced budgets, hidden evaluation layouts (salt id {layouts.salt_id(salt)[:12]})", "ett-warmup-v0: reduced budgets, public evaluation layouts"]
+    assert salt not in readme
+
+
+def test_readme_submission_example_is_valid(tmp_path):
+    from embodied_bench.leaderboard import read_meta
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```json\n(.*?)```", text.split("## Submit to the leaderboard", 1)[1], re.S).group(1)
+    (tmp_path / "submission.json").write_text(example)
+    meta, problems = read_meta(tmp_path / "submission.json")
+    assert problems == [] and meta.suite == "ett-core-v0" and meta.category == "from-scratch"
