@@ -407,7 +407,7 @@ def validate_cmd(bundle: Path, min_seeds: int | None) -> None:
         click.echo(f"{bundle}: {len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}; not a valid submission", err=True)
         raise SystemExit(1)
     tasks = sorted({r.task for r in result.runs})
-    click.echo(f"{bundle}: a valid submission of {result.agent} on {result.meta.suite} ({len(result.runs)} runs on {len(tasks)} tasks, {result.layouts} evaluation layouts)")
+    click.echo(f"{bundle}: a valid submission of {result.agent} on {result.meta.suite} ({len(result.runs)} runs on {len(tasks)} task{'s' if len(tasks) != 1 else ''}, {result.layouts} evaluation layouts)")
 
 
 @main.command("submit")

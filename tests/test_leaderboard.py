@@ -283,3 +283,46 @@ def test_readme_submission_example_is_valid(tmp_path):
     (tmp_path / "submission.json").write_text(example)
     meta, problems = read_meta(tmp_path / "submission.json")
     assert problems == [] and meta.suite == "ett-core-v0" and meta.category == "from-scratch"
+
+
+# -- ranking -----------------------------------------------------------------------------------
+
+
+def _entry(name: str, finals: list[float], privileged: bool = False):
+    from embodied_bench.leaderboard.board import Entry
+
+    rows = []
+    for seed, final in enumerate(finals):
+        for k, step in enumerate(range(0, 100_001, 10_000)):
+            success = final * step / 100_000  # a straight line: normalised AUC is final / 2
+            rows.append({"task": "treat-reach", "agent": name, "seed": seed, "checkpoint": k, "budget_used": step, "eval_success": success, "task_version": 0, "budget": 100_000, "budget_unit": "steps", "eval_episodes": 20, "eval_layouts": "public", "threshold": 0.8, "animal_budget": 4000, "train_cost": 0.0, "env_steps": step, "privileged": privileged, "run_dir": f"{name}/{seed}"})
+    return Entry("submission", name, name.upper(), privileged, "from-scratch", None, pd.DataFrame(rows), {})
+
+
+def test_ranks_claim_only_significant_orders():
+    from embodied_bench.leaderboard.board import build_tables
+
+    strong = _entry("a", [0.9, 0.95, 1.0, 0.9, 0.95, 1.0])
+    mid1 = _entry("b", [0.4, 0.5, 0.45, 0.55, 0.5, 0.4])
+    mid2 = _entry("c", [0.45, 0.5, 0.4, 0.5, 0.55, 0.45])
+    oracle = _entry("o", [1.0] * 6, privileged=True)
+    (table,) = build_tables([mid2, oracle, strong, mid1], reps=2_000)
+    assert [r.entry.name for r in table.ranked] == ["a", "c", "b"] or [r.entry.name for r in table.ranked] == ["a", "b", "c"]
+    assert [r.rank for r in table.ranked] == ["1", "=2", "=2"]
+    assert table.ranked[0].vs_next[3] == "A better" and table.ranked[1].vs_next[3] == "not significant"
+    assert [r.entry.name for r in table.references] == ["o"] and table.references[0].rank == ""
+    # The score is the IQM of normalised AUC: each run's AUC is final / 2 here.
+    assert table.ranked[0].score.point == pytest.approx(trim_mean(np.array([0.9, 0.95, 1.0, 0.9, 0.95, 1.0]) / 2, 0.25))
+    assert table.official and table.full_budgets
+
+
+def test_tables_name_reduced_budgets_and_old_versions():
+    from embodied_bench.leaderboard.board import BoardTable
+
+    current = BoardTable("ett-warmup-v0", "public", {"treat-reach": (0, 100_000, 10_000, 20, "steps")})
+    older = BoardTable("ett-warmup-v0", "public", {"treat-reach": (99, 100_000, 10_000, 20, "steps")})
+    reduced = BoardTable("ett-warmup-v0", "public", {"treat-reach": (0, 10_000, 1_000, 5, "steps")})
+    assert current.official and not older.official and not reduced.official
+    assert older.full_budgets and older.old_versions == {"treat-reach": (99, 0)}
+    assert not reduced.full_budgets and reduced.old_versions == {}
+    assert len({current.slug, older.slug, reduced.slug}) == 3

@@ -29,6 +29,7 @@ the next is not significant (its interval holds 0.5, or a task has fewer than
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,18 +157,29 @@ class BoardTable:
         return SUITES.get(self.suite)
 
     @property
-    def official(self) -> bool:
-        """Every task at the installed version, budget and evaluation layouts."""
-        for task, (version, budget, every, episodes, _) in self.protocol.items():
+    def full_budgets(self) -> bool:
+        """Every task at its registered budget, interval and number of evaluation layouts."""
+        for task, (_, budget, every, episodes, _) in self.protocol.items():
             spec = TASKS.get(task)
-            if (version, budget, every, episodes) != (spec.version, spec.budget, spec.eval_every, spec.eval_episodes):
+            if (budget, every, episodes) != (spec.budget, spec.eval_every, spec.eval_episodes):
                 return False
         return len(self.protocol) == len(self.tasks)
 
     @property
+    def old_versions(self) -> dict[str, tuple[int, int]]:
+        """Tasks whose runs are of another version than the installed one: (runs', installed)."""
+        return {t: (v[0], TASKS.get(t).version) for t, v in sorted(self.protocol.items()) if v[0] != TASKS.get(t).version}
+
+    @property
+    def official(self) -> bool:
+        """Every task at the installed version, budget and evaluation layouts."""
+        return self.full_budgets and not self.old_versions
+
+    @property
     def slug(self) -> str:
-        kind = "official" if self.official else "reduced-" + "-".join(f"{b}" for _, (_, b, _, _, _) in sorted(self.protocol.items()))
-        return f"{self.suite}-{self.layouts.replace(':', '-')}-{kind}"
+        """A file-name-safe name, unique per (suite, layouts, protocol)."""
+        digest = hashlib.sha256(json.dumps(sorted(self.protocol.items())).encode()).hexdigest()[:10]
+        return f"{self.suite}-{self.layouts.replace(':', '-')}-{'official' if self.official else 'other'}-{digest}"
 
     def rows(self) -> list[Row]:
         return [*self.ranked, *self.references, *self.partial]
@@ -183,7 +195,7 @@ def _protocols(entry: Entry, tasks: tuple[str, ...]) -> dict[str, dict[str, tupl
         every = int(g.loc[g["checkpoint"] == 1, "budget_used"].iloc[0]) if (g["checkpoint"] == 1).any() else int(first["budget"])
         kinds = {(int(r["task_version"]), int(r["budget"]), int(r["eval_episodes"])) for _, r in g.drop_duplicates("run_dir").iterrows()}
         if len(kinds) > 1 or grid.nunique() > 1:
-            raise ValueError(f"{entry.kind} {entry.name}: runs of {task} mix protocols")
+            raise BoardError(f"{first['run_dir']}: the {entry.kind} {entry.name} has runs of {task} with different versions or budgets; remake them alike")
         out.setdefault(str(layouts), {})[str(task)] = (int(first["task_version"]), int(first["budget"]), every, int(first["eval_episodes"]), str(first["budget_unit"]))
     return out
 

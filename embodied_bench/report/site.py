@@ -95,8 +95,9 @@ def _layouts_words(layouts: str) -> str:
 
 
 def _protocol_words(table: BoardTable) -> str:
-    budgets = "official budgets" if table.official else "reduced budgets"
-    return f"{budgets}, {_layouts_words(table.layouts)}"
+    budgets = "official budgets" if table.full_budgets else "reduced budgets"
+    old = "".join(f", {t} v{made} (installed: v{now})" for t, (made, now) in table.old_versions.items())
+    return f"{budgets}, {_layouts_words(table.layouts)}{old}"
 
 
 def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
@@ -111,8 +112,10 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         parts.append(f"{task} v{version}: {budget:,} {unit}, evaluated every {every:,} on {episodes} layouts")
     b.append(doc.Para("Protocol: " + "; ".join(parts) + "."))
     notes = []
-    if not table.official:
+    if not table.full_budgets:
         notes.append("Reduced budgets (e.g. the regression check's CI budgets): smoke-test numbers, not comparable with results at the official budgets.")
+    if table.old_versions:
+        notes.append("Runs of task versions older than the installed ones: kept for the record, not comparable with runs of the current versions.")
     few = [r.entry.display for r in table.rows() if r.seeds < T.MIN_RUNS]
     if few:
         notes.append(f"Fewer than {T.MIN_RUNS} runs per task for {', '.join(few)}: their intervals under-cover, and no order between them is called significant.")
