@@ -326,3 +326,27 @@ def test_tables_name_reduced_budgets_and_old_versions():
     assert older.full_budgets and older.old_versions == {"treat-reach": (99, 0)}
     assert not reduced.full_budgets and reduced.old_versions == {}
     assert len({current.slug, older.slug, reduced.slug}) == 3
+
+
+def test_a_copy_that_fails_midway_leaves_no_trace(bundle, board, monkeypatch):
+    import embodied_bench.leaderboard.submit as S
+
+    assert cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3).exit_code == 0
+    before = snapshot(board)
+    calls = {"n": 0}
+    real = shutil.copyfile
+
+    def failing(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(S.shutil, "copyfile", failing)
+    (bundle / "submission.json").write_text(json.dumps({**META, "description": "New."}))
+    result = cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3, "--replace")
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert snapshot(board) == before  # the old submission, whole; no staging folder left
+    calls["n"] = -100
+    fresh = cli("submit", bundle, "--name", "other", "--root", board, "--min-seeds", 3)
+    assert fresh.exit_code == 0

@@ -10,6 +10,5 @@ from embodied_bench.leaderboard.bundle import (
     read_meta,
     validate,
 )
-from embodied_bench.leaderboard.submit import SubmitError, submit
 
-__all__ = ["CATEGORIES", "SubmissionMeta", "SubmitError", "check_name", "read_meta", "submit", "validate"]
+__all__ = ["CATEGORIES", "SubmissionMeta", "check_name", "read_meta", "validate"]
