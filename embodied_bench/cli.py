@@ -112,7 +112,8 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
 
     With the environment variable EMBODIED_BENCH_EVAL_SALT set (a secret of 16 characters
     or more), every task is evaluated on hidden layouts derived from it instead of the
-    public ones; the records keep a hash of the salt, never the salt."""
+    public ones. The command takes the salt out of its environment before it loads any
+    agent; the runs get only their layouts' seeds and record a hash of the salt."""
     from embodied_bench.executors.local import Interrupted, run_jobs
     from embodied_bench.harness.plan import PlanError, plan_jobs
 
@@ -120,12 +121,12 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
         raise InputError("name at least one --task or --suite (see `embodied-bench tasks` and `embodied-bench suites`)")
     if not math.isfinite(budget_scale):
         raise InputError(f"--budget-scale must be a finite positive number, got {budget_scale}")
+    salt = _eval_salt()  # before any agent module is imported
     names = {ref: _resolve_agent_arg(ref) for ref in agents}
     try:
         specs = resolve_tasks(tasks, suites)
     except RegistryError as exc:
         raise InputError(str(exc)) from None
-    salt = _eval_salt()
     try:
         todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume, eval_episodes, salt)
     except PlanError as exc:
@@ -143,10 +144,11 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
 
 
 def _eval_salt() -> str | None:
-    """The hidden-layout salt from the environment (None when unset or empty)."""
+    """The hidden-layout salt (None when unset or empty), taken out of the environment so
+    that neither agent code nor worker processes can read it there."""
     from embodied_bench.layouts import check_salt
 
-    salt = os.environ.get(SALT_ENV) or None
+    salt = os.environ.pop(SALT_ENV, None) or None
     if salt is not None:
         try:
             check_salt(salt)

@@ -154,3 +154,21 @@ class HouseholdSpy:
 
     def observe(self, transition: Transition) -> None:
         pass
+
+
+class SaltSniffer(CountingAgent):
+    """Fails its run if the hidden-layout salt is anywhere in its environment."""
+
+    def __init__(self, task: TaskInfo, seed: int) -> None:
+        super().__init__(task, seed)
+        self._check()
+
+    def _check(self) -> None:
+        import os
+
+        if any("secret" in v for v in os.environ.values()) or os.environ.get("EMBODIED_BENCH_EVAL_SALT"):
+            raise RuntimeError("the agent could read the evaluation salt")
+
+    def act(self, observation, explore):
+        self._check()
+        return super().act(observation, explore)

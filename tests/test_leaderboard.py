@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, agent_ref
 from scipy.stats import trim_mean
 
 from embodied_bench import layouts
 from embodied_bench.cli import main
-from embodied_bench.harness.runner import evaluation_layouts
+from embodied_bench.harness.runner import HiddenLayouts, evaluation_layouts
 
 USER_AGENT = f"{ROOT / 'examples' / 'hill_climber.py'}:HillClimber"
 TINY = ("--budget-scale", "0.01", "--eval-episodes", "2", "--jobs", "1")
@@ -102,7 +102,32 @@ def _duplicate(b: Path) -> None:
 
 
 def _other_version(b: Path) -> None:
-    edit_record(b / RUN, lambda r: r["task"].update(version=7))
+    def change(r: dict) -> None:
+        r["task"].update(version=7)
+        r["task"]["spec"].update(version=7)
+
+    edit_record(b / RUN, change)
+
+
+def _raw_field(b: Path, old: str, new: str) -> None:
+    path = b / RUN / "run.json"
+    text = json.dumps(json.loads(path.read_text()))
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def _move_threshold(b: Path) -> None:
+    edit_record(b / RUN, lambda r: r["task"]["spec"].update(threshold=0.0))
+
+
+def _success_out_of_range(b: Path) -> None:
+    curve = b / RUN / "curve.csv"
+    lines = curve.read_text().splitlines()
+    cells = lines[2].split(",")
+    cells[5] = "5.0"  # eval_success
+    lines[2] = ",".join(cells)
+    curve.write_text("\n".join(lines) + "\n")
+    rehash(b / RUN)
 
 
 BAD = {
@@ -118,6 +143,17 @@ BAD = {
     "duplicated seed": (_duplicate, "seed 1 of task treat-reach is also run in"),
     "unfinished run": (lambda b: edit_record(b / RUN, lambda r: r.update(status="interrupted")), f"{RUN / 'run.json'}: status is 'interrupted'"),
     "stray file": (lambda b: (b / "notes.txt").write_text("hi"), "notes.txt: unexpected file"),
+    "threshold moved in the record": (_move_threshold, f"{RUN / 'run.json'}: its recorded task spec differs from this installation's at the same budget scale: threshold 0.0, not 0.8"),
+    "success outside [0, 1]": (_success_out_of_range, f"{RUN / 'curve.csv'}: eval_success at checkpoint 1 is 5, outside [0, 1]"),
+    "made-up evaluation layouts": (lambda b: edit_record(b / RUN, lambda r: r.update(evaluation={"layouts": "bogus"})), f"{RUN / 'run.json'}: field 'evaluation' must be"),
+    "fractional seed": (lambda b: edit_record(b / RUN, lambda r: r.update(seed=1.7)), f"{RUN / 'run.json'}: field 'seed' is missing or not a non-negative integer"),
+    "infinite seed": (lambda b: _raw_field(b, '"seed": 1', '"seed": 1e999'), f"{RUN / 'run.json'}: field 'seed' is missing or not"),
+    "budget not an object": (lambda b: edit_record(b / RUN, lambda r: r.update(budget=[])), f"{RUN / 'run.json'}: field 'budget' is missing or not an object"),
+    "ledger steps not a number": (lambda b: edit_record(b / RUN, lambda r: r["ledger"].update(env_steps="x")), f"{RUN / 'run.json'}: field 'ledger.env_steps' is missing"),
+    "task id not a name": (lambda b: edit_record(b / RUN, lambda r: r["task"].update(id=5)), f"{RUN / 'run.json'}: field 'task.id' is missing or not a task name"),
+    "ledger beyond the curve": (lambda b: edit_record(b / RUN, lambda r: r["ledger"].update(env_steps=99_999)), f"{RUN / 'run.json'}: the ledger's totals (env_steps 99999"),
+    "privileged in one run only": (lambda b: edit_record(b / RUN, lambda r: r["agent"].update(privileged=True)), "some runs' records say the agent is privileged and others do not"),
+    "a name on two lines": (lambda b: (b / "submission.json").write_text(json.dumps({**META, "name": "two\nlines"})), "submission.json: 'name' must be one line"),
 }
 
 
@@ -237,9 +273,9 @@ def test_hidden_layout_seeds_are_secret_disjoint_and_keep_households():
     spec = type("S", (), {"eval_episodes": 8})()
     public = [layouts.eval_seed(o["layout"]) for o in evaluation_layouts(spec, None)]
     salt_a, salt_b = "a" * 32, "b" * 32
-    hidden_a = [o["layout_seed"] for o in evaluation_layouts(spec, salt_a)]
-    hidden_b = [o["layout_seed"] for o in evaluation_layouts(spec, salt_b)]
-    assert hidden_a == [o["layout_seed"] for o in evaluation_layouts(spec, salt_a)]
+    hidden_a = [o["layout_seed"] for o in evaluation_layouts(spec, HiddenLayouts.from_salt(salt_a, 8))]
+    hidden_b = [o["layout_seed"] for o in evaluation_layouts(spec, HiddenLayouts.from_salt(salt_b, 8))]
+    assert hidden_a == [o["layout_seed"] for o in evaluation_layouts(spec, HiddenLayouts.from_salt(salt_a, 8))]
     assert not set(hidden_a) & set(public) and not set(hidden_a) & set(hidden_b)
     assert all(layouts.is_eval_seed(s) for s in hidden_a)  # never a training layout
     assert all(s - layouts.EVAL_BASE >= layouts.EVAL_COUNT for s in hidden_a)  # never a public one
@@ -350,3 +386,34 @@ def test_a_copy_that_fails_midway_leaves_no_trace(bundle, board, monkeypatch):
     calls["n"] = -100
     fresh = cli("submit", bundle, "--name", "other", "--root", board, "--min-seeds", 3)
     assert fresh.exit_code == 0
+
+
+def test_agent_code_never_sees_the_salt(tmp_path):
+    salt = "another secret that is long enough"
+    result = cli("run", "--agent", agent_ref("SaltSniffer"), "--task", "treat-reach", "--seeds", 2, "--budget-scale", "0.01", "--eval-episodes", "2", "--jobs", 2, "--out", tmp_path, env={layouts.SALT_ENV: salt})
+    assert result.exit_code == 0, result.output  # the agent raises if it finds the salt
+    seen = json.loads((tmp_path / "treat-reach" / "SaltSniffer" / "seed-0" / "run.json").read_text())
+    assert seen["evaluation"]["layouts"] == "hidden"
+
+
+def test_an_interrupted_replace_is_recovered(bundle, board):
+    assert cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3).exit_code == 0
+    subs = board / "submissions"
+    aside = subs / ".replaced-hill-x"
+    aside.mkdir()
+    (subs / "hill").rename(aside / "hill")  # killed between the two renames
+    (subs / ".incoming-hill-y").mkdir()
+    stuck = cli("leaderboard", "--root", board, "--reps", 500)
+    assert stuck.exit_code == 2 and "interrupted `embodied-bench submit --replace`" in stuck.output
+    again = cli("submit", bundle, "--name", "hill", "--root", board, "--min-seeds", 3)
+    assert again.exit_code == 2 and "already exists" in again.output  # the old one is back
+    assert sorted(p.name for p in subs.iterdir()) == ["hill"]
+    assert cli("leaderboard", "--root", board, "--reps", 500).exit_code == 0
+
+
+def test_names_are_text_not_markup(bundle, board):
+    (bundle / "submission.json").write_text(json.dumps({**META, "name": "Tampered $\\frac$ <b>|"}))
+    assert cli("submit", bundle, "--name", "odd", "--root", board, "--min-seeds", 3).exit_code == 0
+    result = cli("leaderboard", "--root", board, "--reps", 500)
+    assert result.exit_code == 0, result.output
+    assert "Tampered $\\frac$ &lt;b&gt;|" in (board / "site" / "index.html").read_text()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from embodied_bench.api import TaskSpec
-from embodied_bench.harness.runner import Job, evaluation_record
+from embodied_bench.harness.runner import HiddenLayouts, Job, evaluation_record
 from embodied_bench.registry import resolve_agent
 from embodied_bench.results import provenance
 from embodied_bench.results.records import read_run_json, run_dir
@@ -35,7 +35,8 @@ def plan_jobs(
 ) -> tuple[list[Job], list[Job]]:
     """``(to_run, kept)``; raises PlanError on a conflict. ``eval_episodes`` evaluates on
     the first that many of each task's held-out layouts instead of all of them;
-    ``eval_salt`` on the hidden layouts it selects instead of the public ones."""
+    ``eval_salt`` on the hidden layouts it selects instead of the public ones (the jobs
+    carry those layouts' seeds and the salt's id, not the salt)."""
     for parent in (Path(out), *Path(out).parents):
         if parent.exists():
             if not parent.is_dir():
@@ -53,10 +54,11 @@ def plan_jobs(
             if eval_episodes > spec.eval_episodes:
                 raise PlanError(f"--eval-episodes {eval_episodes}: task {spec.id} has {spec.eval_episodes} held-out layouts; choose at most that many")
             scaled = dataclasses.replace(scaled, eval_episodes=eval_episodes)
+        hidden = HiddenLayouts.from_salt(eval_salt, scaled.eval_episodes) if eval_salt is not None else None
         for ref in agent_refs:
             cls = resolve_agent(ref)[1]
             for seed in seeds:
-                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, eval_salt=eval_salt)
+                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, hidden_layouts=hidden)
                 folder = run_dir(out, spec.id, agent_names[ref], seed)
                 if folder.exists() and not folder.is_dir():
                     raise PlanError(f"{folder} is a file, not a folder; choose another --out")
@@ -75,17 +77,17 @@ def plan_jobs(
                 if record.get("status") != "complete":
                     todo.append(job)
                     continue
-                problem = _mismatch(record, scaled, cls, eval_salt)
+                problem = _mismatch(record, scaled, cls, hidden.salt_id if hidden else None)
                 if problem:
                     raise PlanError(f"{folder}: the complete run there was made with {problem}; --resume would mix them, so use another --out")
                 kept.append(job)
     return todo, kept
 
 
-def _mismatch(record: dict, spec: TaskSpec, cls: type, eval_salt: str | None) -> str | None:
+def _mismatch(record: dict, spec: TaskSpec, cls: type, salt_id: str | None) -> str | None:
     task = record.get("task", {})
     made = record.get("evaluation") or evaluation_record(None)
-    wanted = evaluation_record(eval_salt)
+    wanted = evaluation_record(salt_id)
     if made != wanted:
         def words(e: dict) -> str:
             return "public evaluation layouts" if e.get("layouts") == "public" else f"hidden evaluation layouts (salt {str(e.get('salt_id'))[:12]})"

@@ -7,10 +7,9 @@ can see in one place what an agent is given and when it is evaluated:
 * The training env is ``gymnasium.make(gym_id, layout_split="train")``; the evaluation env
   is ``gymnasium.make(gym_id, layout_split="eval")`` and episode ``i`` of every checkpoint
   is ``reset(seed=i, options={"layout": i})`` -- identical for every agent, so
-  comparisons between agents are paired. With a secret salt (``Job.eval_salt``, from
-  ``EMBODIED_BENCH_EVAL_SALT``) it is hidden layout ``i`` instead
-  (``embodied_bench.layouts.hidden_eval_seed``); the salt never reaches the env or the
-  agent, and the record keeps only its hash.
+  comparisons between agents are paired. For hidden evaluation layouts
+  (``EMBODIED_BENCH_EVAL_SALT``) a job carries only the layout seeds its salt selects
+  (``Job.hidden_layouts``) and the salt's id for the record, never the salt.
 * Checkpoints at 0, every ``eval_every`` budget units, and at the budget; evaluation
   calls ``act(obs, explore=False)`` only, never ``observe``, and costs no budget.
 """
@@ -78,8 +77,8 @@ class Job:
     eval_reduced: bool = False
     """Whether ``spec.eval_episodes`` was cut below the task's own (``--eval-episodes``):
     recorded, so reports can say the scores are not the task's protocol."""
-    eval_salt: str | None = None
-    """Secret that selects hidden evaluation layouts (None: the public ones)."""
+    hidden_layouts: HiddenLayouts | None = None
+    """The hidden evaluation layouts to use instead of the public ones."""
 
 
 @dataclass
@@ -118,31 +117,45 @@ def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
     )
 
 
-def evaluation_layouts(spec: TaskSpec, salt: str | None) -> list[dict[str, int]]:
-    """The ``reset`` options of each evaluation episode: public held-out layouts, or the
-    hidden ones ``salt`` selects."""
-    if salt is None:
+@dataclass(frozen=True)
+class HiddenLayouts:
+    """Hidden evaluation layouts of one task: what a job needs of a salt, without it."""
+
+    salt_id: str
+    seeds: tuple[int, ...]
+
+    @classmethod
+    def from_salt(cls, salt: str, episodes: int) -> "HiddenLayouts":
+        return cls(layouts.salt_id(salt), tuple(layouts.hidden_eval_seed(i, salt) for i in range(episodes)))
+
+
+def evaluation_layouts(spec: TaskSpec, hidden: HiddenLayouts | None) -> list[dict[str, int]]:
+    """The ``reset`` options of each evaluation episode: the public held-out layouts, or
+    the hidden ones."""
+    if hidden is None:
         return [{"layout": i} for i in range(spec.eval_episodes)]
-    return [{"layout_seed": layouts.hidden_eval_seed(i, salt)} for i in range(spec.eval_episodes)]
+    if len(hidden.seeds) != spec.eval_episodes:
+        raise ValueError(f"{len(hidden.seeds)} hidden layouts for {spec.eval_episodes} evaluation episodes")
+    return [{"layout_seed": seed} for seed in hidden.seeds]
 
 
-def evaluation_record(salt: str | None) -> dict[str, str | None]:
-    """What a run records about its evaluation layouts: never the salt, only its hash."""
-    if salt is None:
+def evaluation_record(salt_id: str | None) -> dict[str, str | None]:
+    """What a run records about its evaluation layouts: the salt's id, never the salt."""
+    if salt_id is None:
         return {"layouts": "public", "salt_id": None}
-    return {"layouts": "hidden", "salt_id": layouts.salt_id(salt)}
+    return {"layouts": "hidden", "salt_id": salt_id}
 
 
-def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str, salt: str | None = None) -> dict[str, float]:
+def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str, hidden: HiddenLayouts | None = None) -> dict[str, float]:
     """Mean success, partial credit, return, cost and length over the task's held-out
-    evaluation layouts (hidden ones with ``salt``). Demonstrations a layout comes with
+    evaluation layouts (or the ``hidden`` ones). Demonstrations a layout comes with
     (``info["demonstrations"]`` on reset: one-shot tasks) go to ``agent.demonstrate``
     before its attempt."""
     act = agent.act
     demonstrate = getattr(agent, "demonstrate", None)
     start = getattr(agent, "start_episode", None)
     successes = partials = returns = costs = lengths = 0.0
-    for i, options in enumerate(evaluation_layouts(spec, salt)):
+    for i, options in enumerate(evaluation_layouts(spec, hidden)):
         obs, reset_info = env.reset(seed=i, options=options)
         if start is not None:
             start(False)
@@ -191,7 +204,7 @@ class _Run:
     view: PrivilegedView | None
     progress: Progress | None
     key: str
-    salt: str | None = None
+    hidden: HiddenLayouts | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
     t0: float = field(default_factory=time.perf_counter)
     eval_seconds: float = 0.0
@@ -203,7 +216,7 @@ class _Run:
         t = time.perf_counter()
         if self.view is not None:
             self.view._switch(self.eval_env)
-        scores = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}", self.salt)
+        scores = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}", self.hidden)
         self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
         if self.view is not None:
             self.view._switch(self.train_env)
@@ -330,7 +343,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
         "agent_seed": agent_seed,
         "env_seed": env_seed,
         "budget": {"amount": spec.budget, "unit": spec.budget_unit, "scale": job.budget_scale, "eval_every": spec.eval_every, "eval_episodes": spec.eval_episodes, "eval_reduced": job.eval_reduced},
-        "evaluation": evaluation_record(job.eval_salt),
+        "evaluation": evaluation_record(job.hidden_layouts.salt_id if job.hidden_layouts else None),
         "ledger": None,
         "versions": provenance.versions(),
         "git": provenance.git_revision(),
@@ -364,7 +377,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             config = getattr(agent, "config", None)
             if callable(getattr(config, "to_dict", None)):
                 record["agent"]["config"] = config.to_dict()
-            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.eval_salt)
+            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts)
             if view is not None:
                 view._switch(train_env)
             run.checkpoint(0)

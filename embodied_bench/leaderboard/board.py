@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from embodied_bench.leaderboard.bundle import SubmissionMeta, check_run, read_bundle
-from embodied_bench.leaderboard.submit import SUBMISSIONS
+from embodied_bench.leaderboard.bundle import SubmissionMeta, check_run, read_bundle, spec_problem
+from embodied_bench.leaderboard.submit import SUBMISSIONS, interrupted_replacements
 from embodied_bench.metrics import tables
 from embodied_bench.metrics.aggregates import iqm
 from embodied_bench.metrics.bootstrap import interval_estimates
@@ -81,16 +81,32 @@ class Entry:
         return f"{self.kind}s/{self.name}.html"
 
 
+def _check_spec(folder: Path, record: dict[str, Any]) -> None:
+    # Thresholds and reference budgets are read from the records: at the installed task
+    # version they must be the installed ones (older versions keep what they ran under).
+    task = TASKS.get(record["task"]["id"]) if record["task"]["id"] in TASKS else None
+    if task is not None and task.version == record["task"]["version"]:
+        problem = spec_problem(record)
+        if problem:
+            raise BoardError(f"{folder / 'run.json'}: {problem}")
+
+
 def load_entries(root: Path) -> list[Entry]:
     """Every submission and baseline below ``root``, integrity-checked (a curve that no
-    longer matches its record's hash, a NaN, a missing checkpoint: ``BoardError``)."""
+    longer matches its record's hash, a NaN, a missing checkpoint, a task spec moved:
+    ``BoardError``)."""
     entries = []
     subs = Path(root) / SUBMISSIONS
+    interrupted = interrupted_replacements(subs)
+    if interrupted:
+        raise BoardError(f"{interrupted[0]}: a submission left aside by an interrupted `embodied-bench submit --replace`; rerun that submit, or move it back to {subs}")
     for folder in sorted(p for p in subs.iterdir() if p.is_dir() and not p.name.startswith(".")) if subs.is_dir() else []:
         bundle = read_bundle(folder)
         if bundle.problems:
             more = f" (and {len(bundle.problems) - 1} more; see `embodied-bench validate {folder}`)" if len(bundle.problems) > 1 else ""
             raise BoardError(bundle.problems[0] + more)
+        for run in bundle.runs:
+            _check_spec(run.folder, run.record)
         meta = bundle.meta
         runs = load_runs([folder])
         records = {str(r.folder): r.record for r in bundle.runs}
@@ -105,6 +121,7 @@ def load_entries(root: Path) -> list[Entry]:
                 run, problems = check_run(Path(folder), base)
                 if problems:
                     raise BoardError(problems[0])
+                _check_spec(run.folder, run.record)
                 records[folder] = run.record
             entries.append(Entry("baseline", str(agent), str(agent), bool(runs["privileged"].iloc[0]), "baseline", None, runs.reset_index(drop=True), records))
     return entries
@@ -258,6 +275,8 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
             key = f"{entry.key}|{table.slug}"
             points, intervals = interval_estimates({f"{key}|score": arr[..., 0], f"{key}|final": arr[..., 1]}, iqm, **opts)
             row.score = Interval(float(points[f"{key}|score"]), *map(float, intervals[f"{key}|score"]))
+            if len(tasks) == 1:  # the same statistic: one interval, not two draws of it
+                row.per_task[tasks[0]] = row.score
             row.final = Interval(float(points[f"{key}|final"]), *map(float, intervals[f"{key}|final"]))
             reached = per_run["reached_threshold"].to_numpy(bool)
             fraction = np.where(reached, per_run["threshold_crossing"] / per_run["budget"].astype(float), np.inf)
@@ -278,25 +297,28 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
 
 
 def _rank(table: BoardTable, reps: int, seed: int) -> None:
-    """Ranks that claim no more than the probability of improvement shows: a row gets a
-    new rank only when it is significantly better than the next one."""
-    rows = table.ranked
-    per_run = table.per_run
-    for i, row in enumerate(rows):
-        if i == 0:
-            row.rank = "1"
-        if i + 1 == len(rows):
-            break
-        nxt = rows[i + 1]
-        xa = tables.score_array(per_run[per_run["entry"] == row.entry.key], table.tasks, ["auc"])[..., 0]
-        xb = tables.score_array(per_run[per_run["entry"] == nxt.entry.key], table.tasks, ["auc"])[..., 0]
-        p, (lo, hi) = tables.pair_improvement(xa, xb, f"{row.entry.key}|{table.slug}", f"{nxt.entry.key}|{table.slug}", "auc", reps=reps, seed=seed)
-        verdict = significance(lo, hi, tables.min_runs(xa, xb))
-        row.vs_next = (p, lo, hi, verdict)
-        base = row.rank.lstrip("=")
-        nxt.rank = str(i + 2) if verdict == "A better" else f"={base}"
-        if not row.rank.startswith("=") and nxt.rank.startswith("="):
-            row.rank = f"={base}"
+    """Ranks that claim no more than the probability of improvement shows: a row's rank is
+    one plus the number of rows above it that are significantly better than it, so rows
+    no comparison separates share a rank (shown with "="), and a tie with a neighbour
+    never hides a significant gap further up."""
+    rows, per_run = table.ranked, table.per_run
+    scores = [tables.score_array(per_run[per_run["entry"] == r.entry.key], table.tasks, ["auc"])[..., 0] for r in rows]
+
+    def verdict(i: int, j: int) -> tuple[float, float, float, str]:
+        p, (lo, hi) = tables.pair_improvement(scores[i], scores[j], f"{rows[i].entry.key}|{table.slug}", f"{rows[j].entry.key}|{table.slug}", "auc", reps=reps, seed=seed)
+        return p, lo, hi, significance(lo, hi, tables.min_runs(scores[i], scores[j]))
+
+    ranks = []
+    for j in range(len(rows)):
+        better = 0
+        for i in range(j):
+            result = verdict(i, j)
+            if i == j - 1:
+                rows[i].vs_next = result
+            better += result[3] == "A better"
+        ranks.append(better + 1)
+    for row, rank in zip(rows, ranks):
+        row.rank = f"={rank}" if ranks.count(rank) > 1 else str(rank)
 
 
 def entry_provenance(entry: Entry) -> dict[str, str]:

@@ -109,6 +109,9 @@ def read_meta(path: Path) -> tuple[SubmissionMeta | None, list[str]]:
 
     for key in ("name", "description", "suite", "hardware", "url"):
         text(key)
+    name = data.get("name")
+    if isinstance(name, str) and (len(name.strip()) > 80 or not name.isprintable()):
+        problems.append(f"{where}: 'name' must be one line of at most 80 printable characters")
     url = data.get("url")
     if isinstance(url, str) and url.strip() and not re.match(r"https?://\S+$", url.strip()):
         problems.append(f"{where}: 'url' must be an http:// or https:// address, got {url!r}")
@@ -176,25 +179,114 @@ def _run_dirs(root: Path) -> list[Path]:
     return sorted({p.parent for p in root.rglob("*") if p.name in RUN_FILES and p.is_file()})
 
 
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _structure(record: dict[str, Any]) -> tuple[TaskSpec | None, str | None]:
+    """The record's task spec, or the first field that is missing or of the wrong type."""
+    task, agent, budget, ledger = (record.get(k) for k in ("task", "agent", "budget", "ledger"))
+    for name, value in (("task", task), ("agent", agent), ("budget", budget), ("ledger", ledger)):
+        if not isinstance(value, dict):
+            return None, f"field {name!r} is missing or not an object"
+    checks = (
+        ("task.id", isinstance(task.get("id"), str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", task["id"]) is not None, "a task name"),
+        ("task.version", _is_int(task.get("version")), "an integer"),
+        ("task.hash", isinstance(task.get("hash"), str), "a string"),
+        ("agent.name", isinstance(agent.get("name"), str) and _NAME.fullmatch(agent["name"]) is not None, "a name"),
+        ("agent.privileged", isinstance(agent.get("privileged"), bool), "true or false"),
+        ("seed", _is_int(record.get("seed")) and record["seed"] >= 0, "a non-negative integer"),
+        ("status", isinstance(record.get("status"), str), "a string"),
+        ("curve_sha256", isinstance(record.get("curve_sha256"), str), "a string"),
+        ("budget.amount", _is_int(budget.get("amount")), "an integer"),
+        ("budget.eval_every", _is_int(budget.get("eval_every")), "an integer"),
+        ("budget.eval_episodes", _is_int(budget.get("eval_episodes")), "an integer"),
+        ("budget.scale", _is_num(budget.get("scale", 1.0)) and budget.get("scale", 1.0) > 0, "a positive number"),
+        ("budget.eval_reduced", isinstance(budget.get("eval_reduced", False), bool), "true or false"),
+        ("ledger.env_steps", _is_int(ledger.get("env_steps")) and ledger["env_steps"] >= 0, "a non-negative integer"),
+        ("ledger.budget_used", _is_num(ledger.get("budget_used")) and ledger["budget_used"] >= 0, "a non-negative number"),
+        ("ledger.train_cost", _is_num(ledger.get("train_cost")) and ledger["train_cost"] >= 0, "a non-negative number"),
+    )
+    for name, ok, what in checks:
+        if not ok:
+            return None, f"field {name!r} is missing or not {what}"
+    evaluation = record.get("evaluation", {"layouts": "public", "salt_id": None})
+    if evaluation not in ({"layouts": "public", "salt_id": None},) and not (
+        isinstance(evaluation, dict) and evaluation.get("layouts") == "hidden" and set(evaluation) == {"layouts", "salt_id"} and isinstance(evaluation.get("salt_id"), str) and _HEX64.fullmatch(evaluation["salt_id"])
+    ):
+        return None, "field 'evaluation' must be {\"layouts\": \"public\", \"salt_id\": null} or hidden layouts with a 64-hex salt_id"
+    try:
+        spec = TaskSpec.from_dict(task.get("spec"))
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        return None, f"field 'task.spec' is not a task spec ({exc})"
+    mismatch = [
+        f"{name} {mine!r} (its spec says {theirs!r})"
+        for name, mine, theirs in (
+            ("task.id", task["id"], spec.id),
+            ("task.version", task["version"], spec.version),
+            ("budget.amount", budget["amount"], spec.budget),
+            ("budget.unit", budget.get("unit"), spec.budget_unit),
+            ("budget.eval_every", budget["eval_every"], spec.eval_every),
+            ("budget.eval_episodes", budget["eval_episodes"], spec.eval_episodes),
+        )
+        if mine != theirs
+    ]
+    if mismatch:
+        return None, "disagrees with its own task spec: " + ", ".join(mismatch)
+    return spec, None
+
+
+def spec_problem(record: dict[str, Any]) -> str | None:
+    """How the task spec a run recorded differs from this installation's spec at the
+    run's budget scale and number of evaluation layouts (None: it does not). Thresholds,
+    reference budgets and cost limits are read from records, so a record must not move
+    them. Only meaningful for runs of the installed task version."""
+    import dataclasses
+
+    made = TaskSpec.from_dict(record["task"]["spec"])
+    budget = record["budget"]
+    try:
+        expected = TASKS.get(made.id).scaled(float(budget.get("scale", 1.0)))
+    except (LookupError, ValueError) as exc:
+        return f"its task cannot be checked here ({exc})"
+    if budget.get("eval_reduced"):
+        if not 0 < budget["eval_episodes"] < expected.eval_episodes:
+            return f"budget.eval_reduced is set, but {budget['eval_episodes']} layouts is not fewer than the task's {expected.eval_episodes}"
+        expected = dataclasses.replace(expected, eval_episodes=budget["eval_episodes"])
+    if made == expected:
+        return None
+    ours, theirs = expected.to_dict(), made.to_dict()
+    fields_ = [f"{k} {theirs[k]!r}, not {ours[k]!r}" for k in ours if ours[k] != theirs.get(k)]
+    return "its recorded task spec differs from this installation's at the same budget scale: " + "; ".join(fields_)
+
+
 def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
-    """Integrity checks of one run folder below ``root``."""
+    """Integrity checks of one run folder below ``root``: a record of the right shape, where
+    it belongs, complete, with the curve it hashed, every value a number in its range, every
+    checkpoint present, the ledger within the budget and agreeing with the curve."""
     where = folder / "run.json"
     record = read_run_json(folder)
     if record is None:
         what = "missing" if not where.exists() else "not a readable run record"
         return None, [f"{where}: {what}; rerun with `embodied-bench run --resume`"]
-    try:
-        task, agent, seed = record["task"]["id"], record["agent"]["name"], int(record["seed"])
-        spec = TaskSpec.from_dict(record["task"]["spec"])
-        budget, ledger = record["budget"], record.get("ledger") or {}
-    except (KeyError, TypeError, ValueError) as exc:
-        return None, [f"{where}: not a run record this version can read (no {exc}); rerun it"]
+    spec, problem = _structure(record)
+    if problem:
+        return None, [f"{where}: {problem}; rerun it"]
+    task, agent, seed = record["task"]["id"], record["agent"]["name"], record["seed"]
+    ledger = record["ledger"]
     problems = []
-    expected = Path(task) / str(agent) / f"seed-{seed}"
+    expected = Path(task) / agent / f"seed-{seed}"
     if folder.relative_to(root) != expected:
         problems.append(f"{where}: a run of {task}, agent {agent}, seed {seed} belongs in {root / expected}, not here (folders renamed or copied?)")
-    if record.get("status") != "complete":
-        problems.append(f"{where}: status is {record.get('status')!r}, not 'complete'; finish it with `embodied-bench run --resume`")
+    if record["status"] != "complete":
+        problems.append(f"{where}: status is {record['status']!r}, not 'complete'; finish it with `embodied-bench run --resume`")
     curve_path = folder / "curve.csv"
     try:
         text = curve_path.read_text(encoding="utf-8")
@@ -202,7 +294,7 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
         return None, [*problems, f"{curve_path}: missing"]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [*problems, f"{curve_path}: cannot be read ({exc})"]
-    if hashlib.sha256(text.encode()).hexdigest() != record.get("curve_sha256"):
+    if hashlib.sha256(text.encode()).hexdigest() != record["curve_sha256"]:
         problems.append(f"{curve_path}: its sha256 does not match curve_sha256 in run.json: the curve was changed after the run")
     try:
         curve = pd.read_csv(curve_path)
@@ -215,19 +307,29 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
     if len(bad):
         row, col = bad[0]
         problems.append(f"{curve_path}: {CURVE_COLUMNS[col]} at checkpoint {row} is {curve.iloc[row, col]!r}, not a finite number ({len(bad)} such values)")
+        return None, problems
+    curve = curve.astype(float)
     points = spec.checkpoints()
     have = curve["budget_used"].tolist()
     if have != points:
         missing = sorted(set(points) - set(have))
         what = f"checkpoints {', '.join(f'{p:g}' for p in missing[:5])} are missing" if missing else f"checkpoints are {have}, expected {points}"
         problems.append(f"{curve_path}: {what}")
-    if budget.get("amount") != spec.budget:
-        problems.append(f"{where}: budget.amount {budget.get('amount')} differs from its task spec's budget {spec.budget}")
-    used = ledger.get("budget_used")
-    if not isinstance(used, (int, float)) or not math.isfinite(used) or used > spec.budget:
-        problems.append(f"{where}: the ledger used {used} {spec.budget_unit} of a budget of {spec.budget}")
-    if spec.budget_unit == "steps" and ledger.get("env_steps", 0) > spec.budget:
-        problems.append(f"{where}: the ledger counted {ledger.get('env_steps')} env steps, over the budget of {spec.budget}")
+    for col, lo, hi in (("eval_success", 0.0, 1.0), ("eval_partial", 0.0, 1.0), ("eval_cost", 0.0, math.inf), ("train_cost", 0.0, math.inf), ("eval_length", 1.0, math.inf)):
+        out = curve[(curve[col] < lo) | (curve[col] > hi)]
+        if len(out):
+            problems.append(f"{curve_path}: {col} at checkpoint {out.index[0]} is {out[col].iloc[0]:g}, outside [{lo:g}, {hi:g}]")
+    for col in ("env_steps", "train_episodes", "train_cost"):
+        if (curve[col].diff().dropna() < 0).any():
+            problems.append(f"{curve_path}: {col} decreases between checkpoints; it counts up")
+    if spec.budget_unit == "steps" and (curve["env_steps"] > curve["budget_used"]).any():
+        problems.append(f"{curve_path}: env_steps exceeds budget_used at some checkpoint")
+    if len(curve) and (curve["env_steps"].iloc[-1] != ledger["env_steps"] or curve["train_cost"].iloc[-1] != ledger["train_cost"]):
+        problems.append(f"{where}: the ledger's totals (env_steps {ledger['env_steps']}, train_cost {ledger['train_cost']:g}) differ from the curve's last row")
+    if ledger["budget_used"] > spec.budget:
+        problems.append(f"{where}: the ledger used {ledger['budget_used']:g} {spec.budget_unit} of a budget of {spec.budget}")
+    if spec.budget_unit == "steps" and ledger["env_steps"] > spec.budget:
+        problems.append(f"{where}: the ledger counted {ledger['env_steps']} env steps, over the budget of {spec.budget}")
     return Run(folder, record, curve), problems
 
 
@@ -266,6 +368,9 @@ def read_bundle(root: Path) -> Bundle:
             bundle.problems.append(f"{r.folder / 'run.json'}: seed {r.seed} of task {r.task} is also run in {seen[key]}; every seed once")
         else:
             seen[key] = r.folder
+    flags = {r.record["agent"]["privileged"] for r in runs}
+    if len(flags) > 1:
+        bundle.problems.append(f"{root}: some runs' records say the agent is privileged and others do not; rerun them with one agent")
     if meta is not None and not meta.privileged:
         privileged = [r for r in runs if r.record["agent"].get("privileged")]
         if privileged:
@@ -317,6 +422,8 @@ def _installation_problems(task: str, runs: Iterable[Run], official: bool) -> li
             problems.append(f"{where}: made with {task} v{made.get('version')}; this installation has v{spec.version}: rerun it")
         elif made.get("hash") != installed_hash:
             problems.append(f"{where}: made with other {task} code or assets than this installation (task hash {str(made.get('hash'))[:12]}, here {installed_hash[:12]}): rerun it")
+        elif (problem := spec_problem(r.record)) is not None:
+            problems.append(f"{where}: {problem}")
         budget = r.record["budget"]
         protocol = (budget.get("amount"), budget.get("eval_every"), budget.get("eval_episodes"))
         if official and (protocol != (spec.budget, spec.eval_every, spec.eval_episodes) or budget.get("eval_reduced")):

@@ -23,6 +23,23 @@ class SubmitError(ValueError):
     """A submission that cannot be added (one line for users, exit code 2)."""
 
 
+def interrupted_replacements(submissions: Path) -> list[Path]:
+    """Old submissions an interrupted ``--replace`` left aside with nothing in their place."""
+    found = []
+    for aside in sorted(Path(submissions).glob(".replaced-*")) if Path(submissions).is_dir() else []:
+        found += [old for old in aside.iterdir() if not (Path(submissions) / old.name).exists()]
+    return found
+
+
+def _recover(submissions: Path) -> None:
+    """Undo what an interrupted submit left: put an old submission back in its place,
+    drop half-copied ones."""
+    for old in interrupted_replacements(submissions):
+        os.rename(old, Path(submissions) / old.name)
+    for leftover in [*Path(submissions).glob(".replaced-*"), *Path(submissions).glob(".incoming-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def submit(bundle_dir: Path, name: str, root: Path, replace: bool = False, min_seeds: int | None = None) -> tuple[Bundle, Path | None]:
     """Validate ``bundle_dir`` and copy it to ``root/submissions/name``. Returns the
     validation and the new folder, or None when the bundle has problems (then nothing is
@@ -34,6 +51,8 @@ def submit(bundle_dir: Path, name: str, root: Path, replace: bool = False, min_s
     if not Path(root).is_dir():
         raise SubmitError(f"no leaderboard folder at {root}; run from the embodied-bench checkout or pass --root")
     target = Path(root) / SUBMISSIONS / name
+    if target.parent.is_dir():
+        _recover(target.parent)
     if target.exists() and not replace:
         raise SubmitError(f"{target} already exists; pass --replace to replace that submission, or choose another --name")
     bundle = validate(bundle_dir, min_seeds)

@@ -265,7 +265,9 @@ def _styles(entries: list[Entry]) -> dict[str, dict]:
     """One colour per entry across every figure of the site."""
     base = figures.agent_styles({e.key: e.privileged for e in entries})
     for e in entries:
-        base[e.key]["label"] = e.display + (f" {figures.PRIVILEGED_MARK}" if e.privileged else "") + (" (baseline)" if e.kind == "baseline" else "")
+        # Names are the submitters' text: a "$" must not switch matplotlib into maths.
+        name = e.display.replace("$", r"\$")
+        base[e.key]["label"] = name + (f" {figures.PRIVILEGED_MARK}" if e.privileged else "") + (" (baseline)" if e.kind == "baseline" else "")
     return base
 
 
@@ -283,6 +285,7 @@ def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps
     styles = _styles(entries)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=root))
     written: dict[str, str] = {}
+    site, aside = root / SITE, None
     try:
         mode = folder_mode()  # mkdtemp's 0700 would stick to the site
         figdir = staging / "figures"
@@ -305,8 +308,6 @@ def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps
             path.write_text(text, encoding="utf-8")
         for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             os.chmod(folder, mode)
-        site = root / SITE
-        aside = None
         if site.exists():
             aside = Path(tempfile.mkdtemp(prefix=".site-old-", dir=root))
             os.rename(site, aside / SITE)
@@ -314,6 +315,8 @@ def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps
         if aside is not None:
             shutil.rmtree(aside, ignore_errors=True)
     except BaseException:
+        if aside is not None and (aside / SITE).exists() and not site.exists():
+            os.rename(aside / SITE, site)  # put the old site back
         shutil.rmtree(staging, ignore_errors=True)
         raise
     readme = f"<!-- {HEADER} -->\n\n" + doc.to_markdown(_index_blocks(tables, entries, Target("md")))
