@@ -104,9 +104,15 @@ def _resolve_agent_arg(ref: str) -> str:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the run records.")
 @click.option("--budget-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="Multiply each task's budget and evaluation interval (same number of checkpoints).")
 @click.option("--eval-episodes", type=click.IntRange(min=1), default=None, metavar="N", help="Evaluate on the first N of each task's held-out layouts (faster, noisier: for smoke tests and CI, never for reported results) [default: all].")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel in a local process pool [default: the cores this process may use].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel in a local process pool [default: the cores this process may use]; with --executor ray and no --address, the CPUs of the local Ray instance.")
 @click.option("--resume", is_flag=True, help="Keep complete runs found in --out and redo only the others.")
-def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, eval_episodes: int | None, jobs: int | None, resume: bool) -> None:
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where runs execute: a local process pool, or Ray (one Ray task per run).")
+@click.option("--address", default=None, metavar="ADDR", help="--executor ray: the cluster to join ('auto' or host:port) [default: start a local Ray instance].")
+@click.option("--isolate/--no-isolate", default=None, help="Run each agent in a process of its own that sees only what the contract gives it, under the limits below [default: on when EMBODIED_BENCH_EVAL_SALT is set (official runs), else off].")
+@click.option("--timeout", "run_timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Isolated runs: wall-clock limit of one run [default: none].")
+@click.option("--step-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Isolated runs: time limit of one call into the agent (act, observe, ...).")
+@click.option("--memory-limit", type=click.IntRange(min=64), default=None, metavar="MB", help="Isolated runs: address-space limit of the agent's process in MiB (Linux) [default: none].")
+def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, eval_episodes: int | None, jobs: int | None, resume: bool, executor: str, address: str | None, isolate: bool | None, run_timeout: float | None, step_timeout: float, memory_limit: int | None) -> None:
     """Run agents on tasks for their budgets over several seeds; write one record per run
     to OUT/<task>/<agent>/seed-<k>/ (curve.csv, run.json).
 
@@ -121,14 +127,36 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
         raise InputError("name at least one --task or --suite (see `embodied-bench tasks` and `embodied-bench suites`)")
     if not math.isfinite(budget_scale):
         raise InputError(f"--budget-scale must be a finite positive number, got {budget_scale}")
+    if executor == "ray":
+        from embodied_bench.executors.ray_cluster import INSTALL
+
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise InputError(INSTALL) from None
+    elif address is not None:
+        raise InputError("--address names a Ray cluster; add --executor ray")
     salt = _eval_salt()  # before any agent module is imported
-    names = {ref: _resolve_agent_arg(ref) for ref in agents}
+    if isolate is None:
+        isolate = salt is not None
+    limits, sources = None, None
+    if isolate:
+        from embodied_bench.harness.isolation import Limits
+
+        limits = Limits(run_seconds=run_timeout, call_seconds=step_timeout, memory_mb=memory_limit)
+        found = {ref: _describe_isolated(ref) for ref in agents}
+        names = {ref: d["name"] for ref, d in found.items()}
+        sources = {ref: d["source_hash"] for ref, d in found.items()}
+    else:
+        if run_timeout is not None or memory_limit is not None:
+            raise InputError("--timeout and --memory-limit apply to isolated runs; add --isolate")
+        names = {ref: _resolve_agent_arg(ref) for ref in agents}
     try:
         specs = resolve_tasks(tasks, suites)
     except RegistryError as exc:
         raise InputError(str(exc)) from None
     try:
-        todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume, eval_episodes, salt)
+        todo, kept = plan_jobs(list(agents), names, specs, range(first_seed, first_seed + seeds), out, budget_scale, resume, eval_episodes, salt, limits, sources)
     except PlanError as exc:
         raise InputError(str(exc)) from None
     if salt is not None:
@@ -137,10 +165,30 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
         click.echo(f"evaluating on hidden layouts (salt id {salt_id(salt)[:12]}, from {SALT_ENV})", err=True)
 
     workers = jobs or _usable_cores()
-    click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {min(workers, max(1, len(todo)))} at a time", err=True)
-    outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)
+    if executor == "ray":
+        from embodied_bench.executors import ray_cluster
+
+        where = f"on the Ray cluster at {address}" if address else f"on a local Ray instance with {workers} CPUs"
+        click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {where}", err=True)
+        outcomes, interrupted = _execute(todo, workers, lambda js, _, ev: ray_cluster.run_jobs(js, ev, address, workers), Interrupted)
+    else:
+        click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {min(workers, max(1, len(todo)))} at a time", err=True)
+        outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)
     _final_scores([*todo, *kept], names)
     _summary(outcomes, kept, len(todo), out, interrupted)
+
+
+def _describe_isolated(ref: str) -> dict[str, Any]:
+    """What an agent to run isolated is, found without importing it here."""
+    from embodied_bench.harness.isolation import describe
+
+    try:
+        found = describe(ref)
+    except ValueError as exc:
+        raise InputError(f"--agent {ref}: {exc}") from None
+    if found["privileged"]:
+        raise InputError(f"--agent {ref}: a privileged agent needs the simulator, so it cannot run isolated; use --no-isolate")
+    return found
 
 
 def _eval_salt() -> str | None:

@@ -157,6 +157,14 @@ def register_suite(name: str, task_ids: tuple[str, ...], *, official: bool = Fal
         OFFICIAL_SUITES.add(name)
 
 
+def agent_name(ref: str) -> str:
+    """The display name ``resolve_agent`` gives ``ref``, without importing the agent's code
+    (isolated runs never load it in the harness's process)."""
+    if ":" in ref and ref not in AGENTS:
+        return ref.rpartition(":")[2]
+    return AGENTS.canonical(ref)
+
+
 def resolve_agent(name: str) -> tuple[str, type]:
     """``(display name, class)`` for a registered name, ``module:Class`` or
     ``path/to/file.py:Class``."""

@@ -172,3 +172,69 @@ class SaltSniffer(CountingAgent):
     def act(self, observation, explore):
         self._check()
         return super().act(observation, explore)
+
+
+def _fault(kind: str) -> bool:
+    import os
+
+    return os.environ.get("EB_TEST_FAULT") == kind
+
+
+class FaultyAgent(CountingAgent):
+    """Random actions, or the fault named by the environment variable EB_TEST_FAULT (so a
+    test can make a run fail and then finish it with --resume)."""
+
+    def __init__(self, task: TaskInfo, seed: int) -> None:
+        super().__init__(task, seed)
+        if _fault("init"):
+            raise RuntimeError("broken on purpose in __init__")
+
+    def act(self, observation, explore):
+        import os
+        import signal
+
+        if _fault("act"):
+            raise RuntimeError("broken on purpose in act")
+        if _fault("sleep"):
+            time.sleep(3600)
+        if _fault("slow"):
+            time.sleep(0.5)
+        if _fault("memory"):
+            hog = []
+            while True:
+                hog.append(np.ones(10_000_000))
+        if _fault("die"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        if _fault("shape"):
+            return np.zeros(5, np.float32)
+        if _fault("nan"):
+            return np.array([np.nan, 0.0], np.float32)
+        if _fault("unpicklable"):
+            return lambda: None
+        return super().act(observation, explore)
+
+    def observe(self, transition: Transition) -> None:
+        if _fault("observe"):
+            raise RuntimeError("broken on purpose in observe")
+        super().observe(transition)
+
+
+class EnvSnoop(CountingAgent):
+    """Fails its run if it can reach an env object through the garbage collector or the
+    call stack: what an isolated agent must never find."""
+
+    def act(self, observation, explore):
+        import gc
+        import inspect
+
+        import gymnasium
+
+        self.calls = getattr(self, "calls", 0) + 1
+        if self.calls % 400 != 1:  # a full search is slow: the first call and every 400th
+            return super().act(observation, explore)
+        found = sum(isinstance(o, gymnasium.Env) for o in gc.get_objects())
+        for frame_info in inspect.stack():
+            found += sum(isinstance(v, gymnasium.Env) for v in frame_info.frame.f_locals.values())
+        if found:
+            raise RuntimeError(f"reached {found} env objects")
+        return super().act(observation, explore)

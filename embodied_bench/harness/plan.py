@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from embodied_bench.api import TaskSpec
+from embodied_bench.harness.isolation import Limits
 from embodied_bench.harness.runner import HiddenLayouts, Job, evaluation_record
 from embodied_bench.registry import resolve_agent
 from embodied_bench.results import provenance
@@ -32,11 +33,16 @@ def plan_jobs(
     resume: bool,
     eval_episodes: int | None = None,
     eval_salt: str | None = None,
+    isolation: Limits | None = None,
+    source_hashes: dict[str, str | None] | None = None,
 ) -> tuple[list[Job], list[Job]]:
     """``(to_run, kept)``; raises PlanError on a conflict. ``eval_episodes`` evaluates on
     the first that many of each task's held-out layouts instead of all of them;
     ``eval_salt`` on the hidden layouts it selects instead of the public ones (the jobs
-    carry those layouts' seeds and the salt's id, not the salt)."""
+    carry those layouts' seeds and the salt's id, not the salt). ``isolation`` runs each
+    agent in a process of its own; then no agent is imported here, and ``source_hashes``
+    (agent reference -> hash of its source file) stands in for the classes when deciding
+    whether a complete run may be kept."""
     for parent in (Path(out), *Path(out).parents):
         if parent.exists():
             if not parent.is_dir():
@@ -56,9 +62,9 @@ def plan_jobs(
             scaled = dataclasses.replace(scaled, eval_episodes=eval_episodes)
         hidden = HiddenLayouts.from_salt(eval_salt, scaled.eval_episodes) if eval_salt is not None else None
         for ref in agent_refs:
-            cls = resolve_agent(ref)[1]
+            source = source_hashes[ref] if source_hashes is not None and ref in source_hashes else provenance.source_hash(resolve_agent(ref)[1])
             for seed in seeds:
-                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, hidden_layouts=hidden)
+                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, hidden_layouts=hidden, isolation=isolation)
                 folder = run_dir(out, spec.id, agent_names[ref], seed)
                 if folder.exists() and not folder.is_dir():
                     raise PlanError(f"{folder} is a file, not a folder; choose another --out")
@@ -77,14 +83,14 @@ def plan_jobs(
                 if record.get("status") != "complete":
                     todo.append(job)
                     continue
-                problem = _mismatch(record, scaled, cls, hidden.salt_id if hidden else None)
+                problem = _mismatch(record, scaled, source, hidden.salt_id if hidden else None)
                 if problem:
                     raise PlanError(f"{folder}: the complete run there was made with {problem}; --resume would mix them, so use another --out")
                 kept.append(job)
     return todo, kept
 
 
-def _mismatch(record: dict, spec: TaskSpec, cls: type, salt_id: str | None) -> str | None:
+def _mismatch(record: dict, spec: TaskSpec, source: str | None, salt_id: str | None) -> str | None:
     task = record.get("task", {})
     made = record.get("evaluation") or evaluation_record(None)
     wanted = evaluation_record(salt_id)
@@ -102,7 +108,6 @@ def _mismatch(record: dict, spec: TaskSpec, cls: type, salt_id: str | None) -> s
         return f"budget {budget.get('amount')} (eval every {budget.get('eval_every')}), not {spec.budget} (eval every {spec.eval_every})"
     if budget.get("eval_episodes") != spec.eval_episodes:
         return f"{budget.get('eval_episodes')} evaluation layouts, not {spec.eval_episodes}"
-    source = provenance.source_hash(cls)
     if source is not None and record.get("agent", {}).get("source_hash") != source:
         return "a different version of the agent's source file"
     return None

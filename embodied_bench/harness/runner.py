@@ -39,6 +39,7 @@ from embodied_bench.api import (
     is_privileged,
 )
 from embodied_bench.harness import interrupt
+from embodied_bench.harness.isolation import IsolatedAgent, Limits
 from embodied_bench.harness.ledger import (
     ActionChecker,
     AgentError,
@@ -79,6 +80,8 @@ class Job:
     recorded, so reports can say the scores are not the task's protocol."""
     hidden_layouts: HiddenLayouts | None = None
     """The hidden evaluation layouts to use instead of the public ones."""
+    isolation: Limits | None = None
+    """Run the agent in a process of its own under these limits (None: in this process)."""
 
 
 @dataclass
@@ -309,17 +312,20 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
     return stopped
 
 
-def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] | None = None) -> Outcome:
-    """Run ``job`` to the end and write its record. Never raises for a failing agent: the
-    run is recorded ``failed`` with its traceback. Ctrl-C records it ``interrupted``."""
+def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dict[str, Any], Path, str, type | None]:
+    """The record of ``job`` as it starts (status ``running``), its folder, its key and the
+    agent class (None for an isolated agent, whose code is never imported here). Executors
+    that run jobs elsewhere use it to record a run whose worker died."""
+    from embodied_bench.registry import agent_name as name_of
     from embodied_bench.registry import resolve_agent
 
     spec = job.spec
-    agent_name, cls = resolve_agent(job.agent)
+    isolated = job.isolation is not None
+    agent_name, cls = (name_of(job.agent), None) if isolated else resolve_agent(job.agent)
     folder = run_dir(Path(job.out), spec.id, agent_name, job.seed)
     key = f"{spec.id}/{agent_name}/seed-{job.seed}"
     agent_seed, env_seed = split_seed(job.seed)
-    privileged = is_privileged(cls)
+    privileged = cls is not None and is_privileged(cls)
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "status": "running",
@@ -334,10 +340,11 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
         "agent": {
             "name": agent_name,
             "ref": job.agent,
-            "class": f"{cls.__module__}:{cls.__qualname__}",
-            "source_hash": provenance.source_hash(cls),
+            "class": f"{cls.__module__}:{cls.__qualname__}" if cls is not None else None,
+            "source_hash": provenance.source_hash(cls) if cls is not None else None,
             "privileged": privileged,
             "contract": None,
+            "isolation": job.isolation.to_dict() if isolated else None,
         },
         "seed": job.seed,
         "agent_seed": agent_seed,
@@ -356,11 +363,24 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
         "curve_sha256": None,
         **(context or {}),
     }
+    return record, folder, key, cls
+
+
+def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] | None = None) -> Outcome:
+    """Run ``job`` to the end and write its record. Never raises for a failing agent: the
+    run is recorded ``failed`` with its traceback. Ctrl-C records it ``interrupted``."""
+    spec = job.spec
+    isolated = job.isolation is not None
+    # An isolated agent's code is never imported here: its own process reports what it is.
+    record, folder, key, cls = initial_record(job, context)
+    agent_seed, env_seed = record["agent_seed"], record["env_seed"]
+    privileged = record["agent"]["privileged"]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "curve.csv").unlink(missing_ok=True)
     write_run_json(folder, record)
 
     run: _Run | None = None
+    isolated_agent: IsolatedAgent | None = None
     envs: tuple[gym.Env, ...] = ()
     status, error, stopped = "complete", None, False
     previous_handler: Any = None
@@ -370,13 +390,19 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             counters = (StepCounter(train_env), StepCounter(eval_env))
             info = task_info(spec, train_env)
             view = PrivilegedView(spec) if privileged else None
-            agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
-            contract = contract_of(agent)
+            if isolated:
+                agent = isolated_agent = IsolatedAgent(job.agent, info, agent_seed, job.isolation)
+                record["agent"].update(isolated_agent.identity)
+                contract, config_dict = isolated_agent.contract, isolated_agent.config_dict
+            else:
+                agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
+                contract = contract_of(agent)
+                # The hyperparameters the run used, when the agent says (baselines do).
+                config = getattr(agent, "config", None)
+                config_dict = config.to_dict() if callable(getattr(config, "to_dict", None)) else None
             record["agent"]["contract"] = contract
-            # The hyperparameters the run used, when the agent says (baselines do).
-            config = getattr(agent, "config", None)
-            if callable(getattr(config, "to_dict", None)):
-                record["agent"]["config"] = config.to_dict()
+            if config_dict is not None:
+                record["agent"]["config"] = config_dict
             run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts)
             if view is not None:
                 view._switch(train_env)
@@ -385,6 +411,8 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
                 stopped = _learner_loop(run, agent, train_env, env_seed)
             else:
                 _agent_loop(run, agent, train_env, env_seed)
+            if isolated_agent is not None:
+                isolated_agent.flush()  # the last observe: its errors count too
             _check_counts(run, *counters)
     except KeyboardInterrupt:
         if not interrupt.installed() and threading.current_thread() is threading.main_thread():
@@ -397,6 +425,8 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
         status = "failed"
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
     finally:
+        if isolated_agent is not None:
+            isolated_agent.close()
         for env in envs:
             try:
                 env.close()

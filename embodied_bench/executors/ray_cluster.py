@@ -1,0 +1,112 @@
+"""Runs on a Ray cluster (``--executor ray``): each (agent, task, seed) run is one Ray task.
+
+A worker runs the job into a scratch folder of its own and sends back the run's two
+files; the driver writes them into ``--out`` (atomically, as every record is written), so
+workers need no shared file system and the records are the local pool's. The driver
+writes a run's ``running`` record when it sends the run off; a run whose worker or node
+dies is recorded ``failed`` with Ray's error text, and ``--resume`` redoes it.
+
+Ray is an optional extra (``pip install 'embodied-bench[ray]'``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+from embodied_bench.harness import interrupt
+from embodied_bench.harness.runner import Job, Outcome, initial_record, run_one
+from embodied_bench.results.records import atomic_write_text, write_run_json
+
+OnEvent = Callable[[tuple], None]
+INSTALL = "--executor ray needs Ray: pip install 'embodied-bench[ray]' (or pip install 'ray[default]')"
+
+
+class RayMissing(ImportError):
+    pass
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise RayMissing(INSTALL) from None
+    return ray
+
+
+def _run_remote(job: Job) -> tuple[Outcome, dict[str, str]]:
+    """Inside a Ray worker: run into a scratch folder and return the outcome and files."""
+    with tempfile.TemporaryDirectory(prefix="embodied-bench-ray-") as scratch:
+        local = replace(job, out=scratch)
+        outcome = run_one(local)
+        folder = Path(outcome.folder)
+        files = {name: (folder / name).read_text(encoding="utf-8") for name in ("run.json", "curve.csv") if (folder / name).is_file()}
+    return outcome, files
+
+
+def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num_cpus: int | None = None) -> list[Outcome]:
+    """Run every job on Ray: an existing cluster at ``address`` (``"auto"`` or
+    ``host:port``), or a local instance with ``num_cpus`` CPUs when ``address`` is None.
+    Same events and outcomes as the local executor; raises ``Interrupted`` after Ctrl-C."""
+    from embodied_bench.executors.local import Interrupted
+
+    ray = _ray()
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, num_cpus=num_cpus if address is None else None, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    remote = ray.remote(num_cpus=1, max_retries=0)(_run_remote)
+    previous = interrupt.install()
+    outcomes: dict[int, Outcome] = {}
+    pending: dict[Any, int] = {}
+    try:
+        for i, job in enumerate(jobs):
+            record, folder, _, _ = initial_record(job, {"executor": "ray"})
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "curve.csv").unlink(missing_ok=True)
+            write_run_json(folder, record)
+            pending[remote.remote(job)] = i
+        while pending:
+            if interrupt.requested():
+                for ref, i in pending.items():
+                    ray.cancel(ref, force=True)
+                    outcomes[i] = _record_lost(jobs[i], "interrupted", "interrupted (Ctrl-C or SIGTERM); rerun with --resume to redo it")
+                pending.clear()
+                break
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=0.2)
+            for ref in done:
+                i = pending.pop(ref)
+                outcome = _collect(ray, ref, jobs[i])
+                outcomes[i] = outcome
+                on_event(("steps", outcome.key, outcome.env_steps))
+                on_event(("done", outcome))
+    finally:
+        interrupt.restore(previous)
+        if started_here:
+            ray.shutdown()
+    ordered = [outcomes[i] for i in sorted(outcomes)]
+    if interrupt.requested():
+        raise Interrupted(ordered)
+    return ordered
+
+
+def _collect(ray: Any, ref: Any, job: Job) -> Outcome:
+    try:
+        outcome, files = ray.get(ref)
+    except Exception as exc:  # noqa: BLE001  (a dead worker or node: Ray's own error types)
+        text = str(exc).strip().splitlines()
+        return _record_lost(job, "failed", f"the Ray worker running this job was lost: {type(exc).__name__}: {' '.join(text[:3])[:500]}")
+    record, folder, key, _ = initial_record(job)
+    for name in ("curve.csv", "run.json"):  # the curve first: a run.json always finds its curve
+        if name in files:
+            atomic_write_text(folder / name, files[name])
+    return Outcome(key, outcome.status, str(folder), outcome.env_steps, outcome.error)
+
+
+def _record_lost(job: Job, status: str, error: str) -> Outcome:
+    record, folder, key, _ = initial_record(job, {"executor": "ray"})
+    record.update(status=status, error=error, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()))
+    write_run_json(folder, record)
+    return Outcome(key, status, str(folder), 0, error)

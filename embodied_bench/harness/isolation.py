@@ -1,0 +1,408 @@
+"""Isolated agents: the agent lives in a process of its own and the harness process owns
+the envs. The agent's process gets ``TaskInfo``, observations, transitions (rewards,
+costs, success flags) and demonstrations, pickled over a pipe; never an env object or a
+simulator handle. A Learner gets a stand-in env whose ``reset`` and ``step`` are calls
+back into the harness's budget-ledger env.
+
+Per-run limits: wall-clock time for the whole run, a time limit per call into the agent,
+and the agent process's address space (``resource.setrlimit``, Linux). An agent that
+raises, exceeds a limit, dies, or sends back something that cannot be pickled fails its
+run with the reason; the harness goes on.
+
+Protocol: both sides send ``("call", name, args)`` and answer ``("ok", value)`` or
+``("err", text)``. A side waiting for an answer serves the other side's calls meanwhile,
+so a Learner's ``env.step`` can run an evaluation that calls back into ``act``. Calls
+without an answer that matters (``observe``, ``start_episode``) are queued and sent with
+the next call, so a training step costs one round trip.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+import os
+import pickle
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gymnasium as gym
+
+from embodied_bench.harness.ledger import AgentError, BudgetExceeded
+
+_DEFERRED = ("observe", "start_episode")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an isolated agent may use."""
+
+    run_seconds: float | None = None
+    """Wall-clock time of the whole run (harness time included); None: no limit."""
+    call_seconds: float | None = 60.0
+    """Time for one call into the agent (``act``, ``observe``, ...); ``learn`` is bounded by
+    ``run_seconds`` only, but each env call it makes counts as an answer. None: no limit."""
+    memory_mb: int | None = None
+    """Address-space limit of the agent's process in MiB (Linux); None: no limit."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_seconds": self.run_seconds, "call_seconds": self.call_seconds, "memory_mb": self.memory_mb}
+
+
+class _Remote(Exception):
+    """The other side answered a call with an error."""
+
+
+class _Passed(Exception):
+    """An error to hand to the other side as the answer to its call."""
+
+
+class _Stop(Exception):
+    pass
+
+
+class _SendError(Exception):
+    """A value that cannot be pickled."""
+
+
+# What the harness accepts from the agent's process: plain data and NumPy arrays. Loading
+# anything else could run the agent's code in the harness (a pickle can name any callable).
+_SAFE = {
+    "builtins": {"complex", "set", "frozenset", "slice", "range", "bytearray", "list", "tuple", "dict"},
+    "numpy": {"ndarray", "dtype"},
+    "numpy._core.multiarray": {"_reconstruct", "scalar"},
+    "numpy.core.multiarray": {"_reconstruct", "scalar"},
+    "numpy._core.numeric": {"_frombuffer"},
+    "numpy.core.numeric": {"_frombuffer"},
+    "collections": {"OrderedDict"},
+}
+
+
+class _DataOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if name in _SAFE.get(module, ()) or (module == "numpy.dtypes" and name.endswith("DType")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"the agent's process sent a {module}.{name}; only plain data and NumPy arrays may cross")
+
+
+class _Channel:
+    """One end of the pipe: ``call`` sends a request and serves the other side's requests
+    until its answer comes. ``trusted=False`` (the harness's end) loads only plain data and
+    lets its own handlers' errors propagate instead of sending them over."""
+
+    def __init__(self, conn: Any, handlers: dict[str, Callable[..., Any]], wait: Callable[[Any, str], None] | None = None, trusted: bool = True) -> None:
+        self.conn = conn
+        self.handlers = handlers
+        self.wait = wait  # raises when the other side takes too long
+        self.trusted = trusted
+        self.queued: list[tuple[str, tuple]] = []
+
+    def post(self, name: str, args: tuple) -> None:
+        self.queued.append((name, args))
+
+    def call(self, name: str, *args: Any) -> Any:
+        queued, self.queued = self.queued, []
+        self.send(("call", name, args, queued))
+        while True:
+            if self.wait is not None:
+                self.wait(self.conn, name)
+            message = self._recv()
+            kind = message[0]
+            if kind == "ok":
+                return message[1]
+            if kind == "err":
+                raise _Remote(message[1])
+            self._serve(message)
+
+    def serve_forever(self) -> None:
+        while True:
+            self._serve(self._recv())
+
+    def _serve(self, message: tuple) -> None:
+        _, name, args, queued = message
+        current = name
+        try:
+            for current, q_args in queued:
+                self._dispatch(current, q_args)
+            current = name
+            value = self._dispatch(name, args)
+        except _Passed as exc:
+            self.send(("err", str(exc)))
+            return
+        except _Stop:
+            raise
+        except BaseException as exc:
+            if not self.trusted:
+                raise  # the harness's own error: its run handles it
+            self.send(("err", _describe(current, exc)))
+            return
+        try:
+            self.send(("ok", value))
+        except _SendError as exc:
+            self.send(("err", f"{name} returned a {type(value).__name__} that cannot be sent to the harness: {exc}"))
+
+    def _dispatch(self, name: str, args: tuple) -> Any:
+        try:
+            return self.handlers[name](*args)
+        except _Remote as exc:  # the other side's error, passed back to it as its answer
+            raise _Passed(str(exc)) from None
+
+    def send(self, message: tuple) -> None:
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001  (pickling raises many kinds)
+            raise _SendError(f"{type(exc).__name__}: {exc}") from None
+        self.conn.send_bytes(data)
+
+    def _recv(self) -> tuple:
+        data = self.conn.recv_bytes()
+        if self.trusted:
+            return pickle.loads(data)
+        try:
+            return _DataOnly(io.BytesIO(data)).load()
+        except Exception as exc:  # noqa: BLE001
+            raise _Remote(f"the agent's process sent something the harness does not load: {exc}") from None
+
+
+def _describe(name: str, exc: BaseException) -> str:
+    where = "__init__ (or while importing it)" if name == "create" else name
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return f"the agent raised in {where}: {type(exc).__name__}: {exc}\n{tb}"
+
+
+# -- the agent's process ----------------------------------------------------------------------
+
+
+class _StandInEnv(gym.Env):
+    """What an isolated Learner trains on: the task's spaces, and ``reset``/``step`` that
+    run in the harness (through the budget ledger)."""
+
+    def __init__(self, channel: _Channel, observation_space: gym.Space, action_space: gym.Space, max_episode_steps: int | None) -> None:
+        self._channel = channel
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self._max_episode_steps = max_episode_steps
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        return self._channel.call("env_reset", seed, options)
+
+    def step(self, action):
+        try:
+            return self._channel.call("env_step", action)
+        except _Remote as exc:
+            if str(exc) == "budget exceeded":
+                raise BudgetExceeded("the training budget is used up") from None
+            raise
+
+
+def _agent_main(conn: Any, ref: str, info: Any, seed: int, memory_mb: int | None) -> None:
+    """Entry point of the agent's process."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle: it stops this process
+    if memory_mb is not None:
+        import resource
+
+        limit = int(memory_mb) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    state: dict[str, Any] = {}
+    channel = _Channel(conn, {})
+
+    def create() -> dict[str, Any]:
+        from embodied_bench.api import contract_of, is_privileged
+        from embodied_bench.registry import resolve_agent
+        from embodied_bench.results import provenance
+
+        _, cls = resolve_agent(ref)
+        if is_privileged(cls):
+            raise TypeError(f"{ref} is a privileged agent: it needs the simulator, so it cannot run isolated")
+        agent = state["agent"] = cls(info, seed)
+        config = getattr(agent, "config", None)
+        methods = [m for m in ("act", "observe", "learn", "demonstrate", "pretrain", "start_episode") if callable(getattr(agent, m, None))]
+        return {
+            "contract": contract_of(agent),
+            "methods": methods,
+            "config": config.to_dict() if callable(getattr(config, "to_dict", None)) else None,
+            "class": f"{cls.__module__}:{cls.__qualname__}",
+            "source_hash": provenance.source_hash(cls),
+        }
+
+    def method(name: str) -> Callable[..., Any]:
+        return lambda *args: getattr(state["agent"], name)(*args)
+
+    def learn(budget: int) -> bool:
+        env = _StandInEnv(channel, info.observation_space, info.action_space, info.max_episode_steps)
+        try:
+            state["agent"].learn(env, budget)
+        except BudgetExceeded:
+            return True
+        return False
+
+    def stop() -> None:
+        raise _Stop
+
+    channel.handlers.update({"create": create, "learn": learn, "stop": stop, "flush": lambda: None})
+    channel.handlers.update({m: method(m) for m in ("act", "observe", "demonstrate", "pretrain", "start_episode")})
+    try:
+        channel.serve_forever()
+    except (_Stop, EOFError, OSError):
+        pass
+    finally:
+        os._exit(0)  # no interpreter teardown: the agent's atexit hooks and threads get no say
+
+
+# -- the harness's side -------------------------------------------------------------------------
+
+
+class IsolatedAgent:
+    """Stands in for the agent inside the harness: every call goes to the agent's process.
+    Has exactly the optional methods the agent has, so the harness's
+    ``getattr(agent, "demonstrate", None)`` checks work unchanged."""
+
+    def __init__(self, ref: str, info: Any, seed: int, limits: Limits = Limits()) -> None:
+        self.limits = limits
+        self._deadline = time.monotonic() + limits.run_seconds if limits.run_seconds else None
+        ctx = mp.get_context("spawn")  # a fresh interpreter: nothing of the harness's memory
+        parent, child = ctx.Pipe(duplex=True)
+        self._process = ctx.Process(target=_agent_main, args=(child, ref, info, seed, limits.memory_mb), daemon=True, name="embodied-bench-agent")
+        self._process.start()
+        child.close()
+        self._env: Any = None
+        self._channel = _Channel(parent, {"env_reset": self._env_reset, "env_step": self._env_step}, self._wait, trusted=False)
+        made = self._call("create")
+        self.contract: str = made["contract"]
+        self.config_dict: dict | None = made["config"]
+        self.identity = {"class": made["class"], "source_hash": made["source_hash"]}
+        for name in made["methods"]:
+            if name in _DEFERRED:
+                setattr(self, name, self._deferred(name))
+            elif name != "learn":
+                setattr(self, name, self._direct(name))
+        if self.contract == "learner":
+            self.learn = self._learn
+
+    # what the harness calls
+
+    def _direct(self, name: str) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            return self._call(name, *args)
+
+        return call
+
+    def _deferred(self, name: str) -> Callable[..., None]:
+        def post(*args: Any) -> None:
+            self._channel.post(name, args)
+
+        return post
+
+    def _learn(self, env: gym.Env, budget: int) -> None:
+        self._env = env
+        try:
+            stopped = self._call("learn", budget)
+        finally:
+            self._env = None
+        if stopped:
+            raise BudgetExceeded("the learner was stopped at the budget")
+
+    def flush(self) -> None:
+        """Deliver queued calls (the last ``observe``) before the run ends."""
+        if self._channel.queued:
+            self._call("flush")
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            try:
+                self._channel.send(("call", "stop", (), []))
+            except OSError:
+                pass
+            self._process.join(timeout=2.0)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(timeout=2.0)
+        self._channel.conn.close()
+
+    # plumbing
+
+    def _call(self, name: str, *args: Any) -> Any:
+        try:
+            return self._channel.call(name, *args)
+        except _Remote as exc:
+            raise AgentError(str(exc)) from None
+        except _SendError as exc:
+            raise AgentError(f"cannot send {name}'s arguments to the agent's process: {exc}") from None
+        except (EOFError, ConnectionResetError, BrokenPipeError):
+            raise AgentError(self._death(name)) from None
+
+    def _death(self, name: str) -> str:
+        self._process.join(timeout=2.0)
+        code = self._process.exitcode
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+        hint = " (out of memory?)" if code == -9 else ""
+        return f"the agent's process {how}{hint} during {name}"
+
+    def _wait(self, conn: Any, name: str) -> None:
+        timeout = self.limits.call_seconds if name not in ("learn", "create") else None
+        now = time.monotonic()
+        if self._deadline is not None:
+            left = self._deadline - now
+            timeout = left if timeout is None else min(timeout, left)
+        if timeout is None:
+            conn.poll(None)
+            return
+        if conn.poll(max(timeout, 0.0)):
+            return
+        self._process.kill()
+        self._process.join(timeout=2.0)
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise AgentError(f"the run exceeded its time limit of {self.limits.run_seconds:g} s (during {name})")
+        raise AgentError(f"the agent did not answer {name} within {self.limits.call_seconds:g} s")
+
+    def _env_reset(self, seed: int | None, options: dict | None) -> Any:
+        return self._env.reset(seed=seed, options=options)
+
+    def _env_step(self, action: Any) -> Any:
+        try:
+            return self._env.step(action)
+        except BudgetExceeded:
+            raise _Passed("budget exceeded") from None
+
+
+def _describe_main(conn: Any, ref: str) -> None:
+    try:
+        from embodied_bench.api import contract_of, is_privileged
+        from embodied_bench.registry import resolve_agent
+        from embodied_bench.results import provenance
+
+        name, cls = resolve_agent(ref)
+        conn.send(("ok", {"name": name, "contract": contract_of(cls), "privileged": is_privileged(cls), "source_hash": provenance.source_hash(cls)}))
+    except BaseException as exc:  # noqa: BLE001  (any failure of the user's module is the answer)
+        conn.send(("err", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def describe(ref: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Name, contract, privileged flag and source hash of the agent ``ref``, found in a
+    process of its own (an isolated agent's code never runs in the harness's process).
+    Raises ValueError with the reason when it cannot be loaded."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_describe_main, args=(child, ref), daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise ValueError(f"loading it took longer than {timeout:g} s")
+        kind, value = _DataOnly(io.BytesIO(parent.recv_bytes())).load()
+    except EOFError:
+        raise ValueError("the process loading it died") from None
+    except pickle.UnpicklingError as exc:
+        raise ValueError(str(exc)) from None
+    finally:
+        process.join(timeout=5.0)
+        if process.is_alive():
+            process.kill()
+    if kind != "ok":
+        raise ValueError(value)
+    return value

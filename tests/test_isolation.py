@@ -1,0 +1,82 @@
+"""Isolated agents: each fault an agent can commit fails only its own run, with a clear
+reason; the other runs complete, nothing written is lost, and --resume finishes the job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import agent_ref
+
+from embodied_bench.cli import main
+
+TINY = ("--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "2")
+
+
+def cli(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def record(out: Path, agent: str) -> dict:
+    return json.loads((out / "treat-reach" / agent / "seed-0" / "run.json").read_text())
+
+
+FAULTS = {
+    "init": ((), "the agent raised in __init__ (or while importing it): RuntimeError: broken on purpose in __init__"),
+    "act": ((), "the agent raised in act: RuntimeError: broken on purpose in act"),
+    "observe": ((), "the agent raised in observe: RuntimeError: broken on purpose in observe"),
+    "sleep": (("--step-timeout", "2"), "the agent did not answer act within 2 s"),
+    "slow": (("--timeout", "4"), "the run exceeded its time limit of 4 s"),
+    "memory": (("--memory-limit", "1500"), "MemoryError"),
+    "die": ((), "the agent's process was killed by signal 9"),
+    "shape": ((), "shape"),
+    "nan": ((), "NaN"),
+    "unpicklable": ((), "act returned a function that cannot be sent to the harness"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_faulty_agent_fails_only_its_run_and_resume_finishes(fault, tmp_path):
+    extra, reason = FAULTS[fault]
+    # One run at a time: pool workers fork from a server that keeps the environment it
+    # started with, and the fault is chosen through the environment.
+    args = ["run", "--agent", agent_ref("FaultyAgent"), "--agent", agent_ref("CountingAgent"), *TINY, "--isolate", "--jobs", "1", *extra, "--out", tmp_path]
+    first = cli(*args, env={"EB_TEST_FAULT": fault})
+    assert first.exit_code == 1, first.output
+    failed = record(tmp_path, "FaultyAgent")
+    assert failed["status"] == "failed" and reason in failed["error"], failed["error"][:500]
+    assert record(tmp_path, "CountingAgent")["status"] == "complete"
+    kept = (tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "curve.csv").read_bytes()
+    again = cli(*args, "--resume", env={"EB_TEST_FAULT": ""})
+    assert again.exit_code == 0, again.output
+    assert record(tmp_path, "FaultyAgent")["status"] == "complete"
+    assert (tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "curve.csv").read_bytes() == kept
+
+
+def test_an_isolated_agent_cannot_reach_the_env(tmp_path):
+    isolated = cli("run", "--agent", agent_ref("EnvSnoop"), *TINY, "--isolate", "--jobs", "1", "--out", tmp_path / "isolated")
+    assert isolated.exit_code == 0, isolated.output
+    # The same agent in the harness's process finds the envs: the probe works.
+    inline = cli("run", "--agent", agent_ref("EnvSnoop"), *TINY, "--jobs", "1", "--out", tmp_path / "inline")
+    assert inline.exit_code == 1 and "reached" in record(tmp_path / "inline", "EnvSnoop")["error"]
+
+
+def test_isolated_runs_equal_in_process_runs_and_record_their_limits(tmp_path):
+    for mode, flag in (("iso", "--isolate"), ("inline", "--no-isolate")):
+        assert cli("run", "--agent", agent_ref("CountingAgent"), *TINY, flag, "--jobs", "1", "--out", tmp_path / mode).exit_code == 0
+    curves = [(tmp_path / m / "treat-reach" / "CountingAgent" / "seed-0" / "curve.csv").read_text().splitlines() for m in ("iso", "inline")]
+    strip = [[",".join(line.split(",")[:-1]) for line in c] for c in curves]  # all but wall_seconds
+    assert strip[0] == strip[1]
+    iso = record(tmp_path / "iso", "CountingAgent")
+    assert iso["agent"]["isolation"] == {"run_seconds": None, "call_seconds": 60.0, "memory_mb": None}
+    assert iso["agent"]["source_hash"] == record(tmp_path / "inline", "CountingAgent")["agent"]["source_hash"]
+    assert record(tmp_path / "inline", "CountingAgent")["agent"]["isolation"] is None
+
+
+def test_isolation_refuses_privileged_agents_and_limits_need_it(tmp_path):
+    refused = cli("run", "--agent", "scripted", *TINY, "--isolate", "--out", tmp_path)
+    assert refused.exit_code == 2 and "cannot run isolated" in refused.output
+    loose = cli("run", "--agent", "random", *TINY, "--timeout", "5", "--out", tmp_path)
+    assert loose.exit_code == 2 and "add --isolate" in loose.output

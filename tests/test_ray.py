@@ -1,0 +1,72 @@
+"""The Ray executor: a local Ray instance with 2 CPUs gives the records the local pool
+gives; a worker that dies fails only its run, and --resume finishes the job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import agent_ref
+
+from embodied_bench.cli import main
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]'; .ci/run installs it)")
+
+TINY = ("--task", "treat-reach", "--seeds", "2", "--budget-scale", "0.01", "--eval-episodes", "2")
+VOLATILE = {"started_at", "finished_at", "wall_seconds", "train_seconds", "eval_seconds", "host", "curve_sha256"}
+
+
+def cli(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def runs(out: Path) -> dict[str, tuple[dict, list[str]]]:
+    found = {}
+    for record_path in sorted(out.rglob("run.json")):
+        record = json.loads(record_path.read_text())
+        curve = [",".join(line.split(",")[:-1]) for line in (record_path.parent / "curve.csv").read_text().splitlines()]  # all but wall_seconds
+        found[str(record_path.parent.relative_to(out))] = ({k: v for k, v in record.items() if k not in VOLATILE}, curve)
+    return found
+
+
+def test_ray_records_equal_the_local_pools(tmp_path):
+    agents = ("--agent", "random", "--agent", agent_ref("CountingAgent"))
+    local = cli("run", *agents, *TINY, "--jobs", "2", "--out", tmp_path / "local")
+    assert local.exit_code == 0, local.output
+    remote = cli("run", *agents, *TINY, "--executor", "ray", "--jobs", "2", "--out", tmp_path / "ray")
+    assert remote.exit_code == 0, remote.output
+    mine, theirs = runs(tmp_path / "local"), runs(tmp_path / "ray")
+    assert len(mine) == 4 and mine == theirs
+
+
+def test_a_dead_ray_worker_fails_only_its_run(tmp_path):
+    args = ["run", "--agent", agent_ref("FaultyAgent"), "--agent", agent_ref("CountingAgent"), *TINY, "--executor", "ray", "--jobs", "2", "--out", tmp_path]
+    first = cli(*args, env={"EB_TEST_FAULT": "die"})  # the agent kills its own worker process
+    assert first.exit_code == 1, first.output
+    for seed in (0, 1):
+        lost = json.loads((tmp_path / "treat-reach" / "FaultyAgent" / f"seed-{seed}" / "run.json").read_text())
+        assert lost["status"] == "failed" and "the Ray worker running this job was lost" in lost["error"]
+        fine = json.loads((tmp_path / "treat-reach" / "CountingAgent" / f"seed-{seed}" / "run.json").read_text())
+        assert fine["status"] == "complete"
+    again = cli(*args, "--resume", env={"EB_TEST_FAULT": ""})
+    assert again.exit_code == 0, again.output
+    assert "2 runs to do, 2 complete runs kept" in again.output
+
+
+def test_executor_options_are_checked(tmp_path, monkeypatch):
+    stray = cli("run", "--agent", "random", *TINY, "--address", "auto", "--out", tmp_path)
+    assert stray.exit_code == 2 and "add --executor ray" in stray.output
+    import builtins
+
+    real = builtins.__import__
+
+    def no_ray(name, *a, **k):
+        if name == "ray":
+            raise ImportError("no ray here")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    missing = cli("run", "--agent", "random", *TINY, "--executor", "ray", "--out", tmp_path)
+    assert missing.exit_code == 2 and "pip install 'embodied-bench[ray]'" in missing.output
