@@ -3,7 +3,9 @@ cem-learned, and determinism."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from types import SimpleNamespace
 
 import gymnasium as gym
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from embodied_bench.baselines.cem import CEMConfig, CEMPlanner
 from embodied_bench.baselines.cem_learned import CEMLearnedConfig, EnsembleModel
 from embodied_bench.baselines.cem_sim import CEMSim, CEMSimConfig
+from embodied_bench.baselines.random_agent import RandomAgent
 
 from embodied_bench.api import PrivilegedView, Transition
 from embodied_bench.harness.runner import make_envs, task_info
@@ -272,3 +275,24 @@ def test_planning_with_the_simulator_is_not_counted_as_interaction():
     env.step(np.array([0, 0]))
     assert counter.count == 1
     env.close()
+
+
+@pytest.mark.parametrize(
+    "space",
+    [
+        gym.spaces.Box(-1.0, 1.0, (2,), np.float32),
+        gym.spaces.Box(np.array([-1.0, -2e5, 0.0]), np.array([1e3, 3.0, 0.5]), dtype=np.float64),
+        gym.spaces.Box(-0.5, 0.5, (3, 4), np.float32),
+        gym.spaces.Box(-np.inf, np.inf, (2,), np.float32),  # unbounded: Box.sample itself
+    ],
+)
+def test_random_agent_draws_exactly_what_box_sample_draws(space):
+    # Its fast path must not move the random baseline's curves (regress checks them exactly).
+    info = SimpleNamespace(action_space=space)
+    for seed in range(3):
+        agent, reference = RandomAgent(info, seed), copy.deepcopy(space)
+        reference.seed(seed)
+        for _ in range(200):
+            ours, theirs = agent.act(None, True), reference.sample()
+            assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+            np.testing.assert_array_equal(ours, theirs)

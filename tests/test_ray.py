@@ -70,3 +70,11 @@ def test_executor_options_are_checked(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_ray)
     missing = cli("run", "--agent", "random", *TINY, "--executor", "ray", "--out", tmp_path)
     assert missing.exit_code == 2 and "pip install 'embodied-bench[ray]'" in missing.output
+
+
+def test_workers_resolve_a_relative_agent_file_as_the_driver_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(Path(__file__).parent)
+    done = cli("run", "--agent", "agents_for_tests.py:CountingAgent", "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "1", "--executor", "ray", "--jobs", "1", "--out", tmp_path)
+    assert done.exit_code == 0, done.output
+    record = json.loads((tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "run.json").read_text())
+    assert record["status"] == "complete" and record["agent"]["ref"] == "agents_for_tests.py:CountingAgent"

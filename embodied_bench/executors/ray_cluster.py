@@ -11,6 +11,7 @@ Ray is an optional extra (``pip install 'embodied-bench[ray]'``).
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from dataclasses import replace
@@ -37,13 +38,21 @@ def _ray() -> Any:
     return ray
 
 
-def _run_remote(job: Job) -> tuple[Outcome, dict[str, str]]:
-    """Inside a Ray worker: run into a scratch folder and return the outcome and files."""
-    with tempfile.TemporaryDirectory(prefix="embodied-bench-ray-") as scratch:
-        local = replace(job, out=scratch)
-        outcome = run_one(local)
-        folder = Path(outcome.folder)
-        files = {name: (folder / name).read_text(encoding="utf-8") for name in ("run.json", "curve.csv") if (folder / name).is_file()}
+def _run_remote(job: Job, driver_cwd: str) -> tuple[Outcome, dict[str, str]]:
+    """Inside a Ray worker: run into a scratch folder and return the outcome and files.
+    Runs in the driver's working folder where this node has it, so agents given as
+    ``path/to/file.py:Class`` or as a module in that folder resolve as on the driver."""
+    here = os.getcwd()
+    if os.path.isdir(driver_cwd):
+        os.chdir(driver_cwd)
+    try:
+        with tempfile.TemporaryDirectory(prefix="embodied-bench-ray-") as scratch:
+            local = replace(job, out=scratch)
+            outcome = run_one(local)
+            folder = Path(outcome.folder)
+            files = {name: (folder / name).read_text(encoding="utf-8") for name in ("run.json", "curve.csv") if (folder / name).is_file()}
+    finally:
+        os.chdir(here)
     return outcome, files
 
 
@@ -67,7 +76,7 @@ def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "curve.csv").unlink(missing_ok=True)
             write_run_json(folder, record)
-            pending[remote.remote(job)] = i
+            pending[remote.remote(job, os.getcwd())] = i
         while pending:
             if interrupt.requested():
                 for ref, i in pending.items():
