@@ -226,13 +226,16 @@ class EnvSnoop(CountingAgent):
     def act(self, observation, explore):
         import gc
         import inspect
+        import warnings
 
         import gymnasium
 
         self.calls = getattr(self, "calls", 0) + 1
         if self.calls % 400 != 1:  # a full search is slow: the first call and every 400th
             return super().act(observation, explore)
-        found = sum(isinstance(o, gymnasium.Env) for o in gc.get_objects())
+        with warnings.catch_warnings():  # probing every object can touch deprecated attributes
+            warnings.simplefilter("ignore")
+            found = sum(isinstance(o, gymnasium.Env) for o in gc.get_objects())
         for frame_info in inspect.stack():
             found += sum(isinstance(v, gymnasium.Env) for v in frame_info.frame.f_locals.values())
         if found:
