@@ -80,3 +80,19 @@ def test_isolation_refuses_privileged_agents_and_limits_need_it(tmp_path):
     assert refused.exit_code == 2 and "cannot run isolated" in refused.output
     loose = cli("run", "--agent", "random", *TINY, "--timeout", "5", "--out", tmp_path)
     assert loose.exit_code == 2 and "add --isolate" in loose.output
+
+
+@pytest.mark.parametrize("learner", ["GreedyLearner", "LazyLearner"])
+def test_an_isolated_learner_gets_the_same_ledger_and_curve(learner, tmp_path):
+    # Greedy steps past its budget (the ledger's stop must cross back into its process);
+    # Lazy stops early. Every checkpoint's evaluation calls act while learn is still running.
+    for mode, flag in (("iso", "--isolate"), ("inline", "--no-isolate")):
+        done = cli("run", "--agent", agent_ref(learner), *TINY, flag, "--jobs", "1", "--out", tmp_path / mode)
+        assert done.exit_code == 0, done.output
+    iso, inline = record(tmp_path / "iso", learner), record(tmp_path / "inline", learner)
+    assert iso["agent"]["contract"] == inline["agent"]["contract"] == "learner"
+    assert iso["ledger"] == inline["ledger"]
+    assert iso["ledger"]["stopped_by_ledger"] is (learner == "GreedyLearner")
+    curves = [(tmp_path / m / "treat-reach" / learner / "seed-0" / "curve.csv").read_text().splitlines() for m in ("iso", "inline")]
+    assert [line.rsplit(",", 1)[0] for line in curves[0]] == [line.rsplit(",", 1)[0] for line in curves[1]]
+    assert len(curves[0]) > 2
