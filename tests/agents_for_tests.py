@@ -3,6 +3,7 @@ worker processes can load them too."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -180,6 +181,11 @@ def _fault(kind: str) -> bool:
     return os.environ.get("EB_TEST_FAULT") == kind
 
 
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("echo exploited > /dev/null",))
+
+
 class FaultyAgent(CountingAgent):
     """Random actions, or the fault named by the environment variable EB_TEST_FAULT (so a
     test can make a run fail and then finish it with --resume)."""
@@ -211,6 +217,19 @@ class FaultyAgent(CountingAgent):
             return np.array([np.nan, 0.0], np.float32)
         if _fault("unpicklable"):
             return lambda: None
+        if _fault("flood"):  # an answer larger than the harness accepts
+            return np.zeros(10_000_000)
+        if _fault("malicious"):  # a pickle that would run code in whoever loads it
+            return _Exploit()
+        if _fault("stall"):  # the start of a huge message on the link's pipe, then nothing
+            import gc
+            import struct
+
+            from embodied_bench.harness.link import Link
+
+            pipe = next(o for o in gc.get_objects() if isinstance(o, Link)).pipe
+            os.write(pipe.fileno(), struct.pack("!i", 1_000_000) + b"x" * 10)
+            time.sleep(3600)
         return super().act(observation, explore)
 
     def observe(self, transition: Transition) -> None:

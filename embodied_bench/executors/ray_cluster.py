@@ -77,20 +77,27 @@ def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num
             (folder / "curve.csv").unlink(missing_ok=True)
             write_run_json(folder, record)
             pending[remote.remote(job, os.getcwd())] = i
+        def collect(refs: list) -> None:
+            for ref in refs:
+                i = pending.pop(ref)
+                outcome = _collect(ray, ref, jobs[i])
+                outcomes[i] = outcome
+                on_event(("steps", outcome.key, outcome.env_steps))
+                on_event(("done", outcome))
+
         while pending:
             if interrupt.requested():
+                # Runs that finished meanwhile are kept; only the others are cancelled.
+                collect(ray.wait(list(pending), num_returns=len(pending), timeout=0)[0])
                 for ref, i in pending.items():
                     ray.cancel(ref, force=True)
                     outcomes[i] = _record_lost(jobs[i], "interrupted", "interrupted (Ctrl-C or SIGTERM); rerun with --resume to redo it")
                 pending.clear()
                 break
             done, _ = ray.wait(list(pending), num_returns=1, timeout=0.2)
-            for ref in done:
-                i = pending.pop(ref)
-                outcome = _collect(ray, ref, jobs[i])
-                outcomes[i] = outcome
-                on_event(("steps", outcome.key, outcome.env_steps))
-                on_event(("done", outcome))
+            if done:  # and every other run finished by now
+                done = ray.wait(list(pending), num_returns=len(pending), timeout=0)[0]
+            collect(done)
     finally:
         interrupt.restore(previous)
         if started_here:

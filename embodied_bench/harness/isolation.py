@@ -23,6 +23,7 @@ import io
 import multiprocessing as mp
 import os
 import pickle
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ from embodied_bench.harness import link
 from embodied_bench.harness.ledger import AgentError, BudgetExceeded
 
 _DEFERRED = ("observe", "start_episode")
+_METHODS = ("act", "observe", "learn", "demonstrate", "pretrain", "start_episode")
+CREATE_SECONDS = 600.0
+"""Time for the agent's import and ``__init__`` when calls have a time limit."""
 
 
 @dataclass(frozen=True)
@@ -70,42 +74,61 @@ class _SendError(Exception):
     """A value that cannot be pickled."""
 
 
-def _array(data: bytes, dtype: str, shape: tuple) -> np.ndarray:
-    """An array rebuilt from its bytes (writable, as the sender's was); numeric dtypes only."""
+def _plain_dtype(dtype: Any) -> np.dtype:
+    """The dtype named by ``dtype``, a string, when it is a plain number type (no fields,
+    no sub-arrays, no Python objects): all an array from the agent's process may hold."""
+    if type(dtype) is not str:
+        raise pickle.UnpicklingError("an array's dtype must be given by name")
     kind = np.dtype(dtype)
-    if kind.hasobject:
-        raise pickle.UnpicklingError("an array of Python objects cannot cross")
-    return np.frombuffer(data, kind).reshape(shape).copy()
+    if kind.kind not in "biufc" or kind.fields is not None or kind.subdtype is not None:
+        raise pickle.UnpicklingError(f"arrays of {dtype} cannot cross; only numbers and booleans")
+    return kind
+
+
+def _array(data: bytes, dtype: str, shape: tuple) -> np.ndarray:
+    """An array rebuilt from its bytes (writable, as the sender's was)."""
+    if type(data) is not bytes or type(shape) is not tuple or not all(type(n) is int for n in shape):
+        raise pickle.UnpicklingError("a malformed array")
+    return np.frombuffer(data, _plain_dtype(dtype)).reshape(shape).copy()
+
+
+def _scalar(data: bytes, dtype: str) -> np.generic:
+    return _array(data, dtype, ())[()]
 
 
 def _reduce_array(array: np.ndarray) -> tuple:
-    # Several times faster than NumPy's own pickling for the small arrays of a step.
-    if array.dtype.hasobject or type(array) is not np.ndarray:
+    # Several times faster than NumPy's own pickling for the small arrays of a step, and
+    # the only form of an array the harness loads.
+    if type(array) is not np.ndarray or array.dtype.kind not in "biufc" or array.dtype.fields is not None:
         return array.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
     return _array, (array.tobytes(), array.dtype.str, array.shape)
 
 
+def _reduce_scalar(value: np.generic) -> tuple:
+    return _scalar, (value.tobytes(), value.dtype.str)
+
+
 _DISPATCH = copyreg.dispatch_table.copy()
 _DISPATCH[np.ndarray] = _reduce_array
+for _type in {np.dtype(code).type for code in "?bBhHiIlLqQefdgFDG"}:
+    _DISPATCH[_type] = _reduce_scalar
 _ARRAY_ANSWER = b"\x01"  # first byte of an answer that is one array (a pickle starts with 0x80)
 
-# What the harness accepts from the agent's process: plain data and NumPy arrays. Loading
-# anything else could run the agent's code in the harness (a pickle can name any callable).
+# What the harness accepts from the agent's process: plain data (built by the pickle's own
+# opcodes: lists, dicts, sets, bytes, ...) and arrays and NumPy numbers in the form above.
+# Nothing else: a pickle can name any callable, and even harmless-looking ones are not
+# (``list(range(10**12))`` from a tiny message; NumPy's own array reconstruction can be
+# given a dtype whose flags lie, and crash the harness).
 _SAFE = {
-    "builtins": {"complex", "set", "frozenset", "slice", "range", "bytearray", "list", "tuple", "dict"},
-    "numpy": {"ndarray", "dtype"},
-    "numpy._core.multiarray": {"_reconstruct", "scalar"},
-    "numpy.core.multiarray": {"_reconstruct", "scalar"},
-    "numpy._core.numeric": {"_frombuffer"},
-    "numpy.core.numeric": {"_frombuffer"},
+    "builtins": {"complex", "slice"},
     "collections": {"OrderedDict"},
-    __name__: {"_array"},
+    __name__: {"_array", "_scalar"},
 }
 
 
 class _DataOnly(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if name in _SAFE.get(module, ()) or (module == "numpy.dtypes" and name.endswith("DType")):
+        if name in _SAFE.get(module, ()):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"the agent's process sent a {module}.{name}; only plain data and NumPy arrays may cross")
 
@@ -256,7 +279,7 @@ def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | No
             raise TypeError(f"{ref} is a privileged agent: it needs the simulator, so it cannot run isolated")
         agent = state["agent"] = cls(info, seed)
         config = getattr(agent, "config", None)
-        methods = [m for m in ("act", "observe", "learn", "demonstrate", "pretrain", "start_episode") if callable(getattr(agent, m, None))]
+        methods = [m for m in _METHODS if callable(getattr(agent, m, None))]
         return {
             "contract": contract_of(agent),
             "methods": methods,
@@ -293,6 +316,41 @@ def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | No
 # -- the harness's side -------------------------------------------------------------------------
 
 
+class _Guarded:
+    """The harness's end of the link, with the watchdog armed while it might block: a send
+    the agent never reads, a wait (beyond its own time limit), a message left unfinished."""
+
+    GRACE = 5.0
+
+    def __init__(self, conn: Any, owner: IsolatedAgent) -> None:
+        self.conn = conn
+        self.owner = owner
+
+    def send_bytes(self, data: bytes) -> None:
+        self.owner._guard_until = time.monotonic() + self.GRACE + len(data) / 1e7  # noqa: SLF001
+        try:
+            self.conn.send_bytes(data)
+        finally:
+            self.owner._guard_until = None  # noqa: SLF001
+
+    def poll(self, timeout: float | None) -> bool:
+        self.owner._guard_until = None if timeout is None else time.monotonic() + timeout + self.GRACE  # noqa: SLF001
+        try:
+            return self.conn.poll(timeout)
+        finally:
+            self.owner._guard_until = None  # noqa: SLF001
+
+    def recv_bytes(self) -> bytes:
+        self.owner._guard_until = time.monotonic() + self.GRACE  # noqa: SLF001
+        try:
+            return self.conn.recv_bytes(link.MAX_MESSAGE)
+        finally:
+            self.owner._guard_until = None  # noqa: SLF001
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class IsolatedAgent:
     """Stands in for the agent inside the harness: every call goes to the agent's process.
     Has exactly the optional methods the agent has, so the harness's
@@ -301,28 +359,37 @@ class IsolatedAgent:
     def __init__(self, ref: str, info: Any, seed: int, limits: Limits = Limits()) -> None:
         self.limits = limits
         self._deadline = time.monotonic() + limits.run_seconds if limits.run_seconds else None
-        ctx = mp.get_context("spawn")  # a fresh interpreter: nothing of the harness's memory
-        parent, recipe = link.make_pair(ctx)
-        self._process = ctx.Process(target=_agent_main, args=(recipe, ref, info, seed, limits.memory_mb), daemon=True, name="embodied-bench-agent")
-        self._process.start()
-        (recipe[0] if isinstance(recipe, tuple) else recipe).close()  # only the agent's process holds its end: its death closes the pipe
-        self._env: Any = None
-        self._channel = _Channel(parent, {"env_reset": self._env_reset, "env_step": self._env_step}, self._wait, trusted=False)
+        self._guard_until: float | None = None  # the watchdog kills the process past this
+        self._stalled = False
+        self._closed = False
+        self._process: Any = None
+        self._channel: Any = None
         try:
+            ctx = mp.get_context("spawn")  # a fresh interpreter: nothing of the harness's memory
+            parent, recipe = link.make_pair(ctx)
+            self._channel = _Channel(_Guarded(parent, self), {"env_reset": self._env_reset, "env_step": self._env_step}, self._wait, trusted=False)
+            self._process = ctx.Process(target=_agent_main, args=(recipe, ref, info, seed, limits.memory_mb), daemon=True, name="embodied-bench-agent")
+            self._process.start()
+            (recipe[0] if isinstance(recipe, tuple) else recipe).close()  # only the agent's process holds its end: its death closes the pipe
+            threading.Thread(target=self._watch, daemon=True, name="embodied-bench-watchdog").start()
+            self._env: Any = None
             made = self._call("create")
+            if not (isinstance(made, dict) and made.get("contract") in ("agent", "learner") and isinstance(made.get("methods"), list)):
+                raise AgentError("the agent's process answered create with something malformed")
+            self.contract: str = made["contract"]
+            config = made.get("config")
+            self.config_dict: dict | None = config if isinstance(config, dict) else None
+            self.identity = {"class": str(made.get("class")), "source_hash": str(made.get("source_hash"))}
+            for name in set(made["methods"]) & set(_METHODS):  # never a name of this object's own
+                if name in _DEFERRED:
+                    setattr(self, name, self._deferred(name))
+                elif name != "learn":
+                    setattr(self, name, self._direct(name))
+            if self.contract == "learner":
+                self.learn = self._learn
         except BaseException:
             self.close()  # the process, the pipe and the shared memory go with the failed start
             raise
-        self.contract: str = made["contract"]
-        self.config_dict: dict | None = made["config"]
-        self.identity = {"class": made["class"], "source_hash": made["source_hash"]}
-        for name in made["methods"]:
-            if name in _DEFERRED:
-                setattr(self, name, self._deferred(name))
-            elif name != "learn":
-                setattr(self, name, self._direct(name))
-        if self.contract == "learner":
-            self.learn = self._learn
 
     # what the harness calls
 
@@ -356,16 +423,33 @@ class IsolatedAgent:
             self._call("flush")
 
     def close(self) -> None:
-        if self._process.is_alive():
+        if self._closed:
+            return
+        self._closed = True
+        if self._process is not None and self._process.pid is not None and self._process.is_alive():
             try:
+                self._guard_until = time.monotonic() + 5.0  # a stop that cannot be sent is not waited for
                 self._channel.send(("call", "stop", (), []))
-            except OSError:
+            except (OSError, _SendError):
                 pass
             self._process.join(timeout=2.0)
             if self._process.is_alive():
                 self._process.kill()
                 self._process.join(timeout=2.0)
-        self._channel.conn.close()
+        self._guard_until = None
+        if self._channel is not None:
+            self._channel.conn.close()
+
+    def _watch(self) -> None:
+        """Kills the agent's process when the harness is stuck on it past a limit: in the
+        middle of a message the agent never finishes, or a send it never reads."""
+        while not self._closed:
+            time.sleep(0.2)
+            until = self._guard_until
+            if until is not None and time.monotonic() > until and not self._closed:
+                self._stalled = True
+                self._process.kill()
+                return
 
     # plumbing
 
@@ -376,11 +460,17 @@ class IsolatedAgent:
             raise AgentError(str(exc)) from None
         except _SendError as exc:
             raise AgentError(f"cannot send {name}'s arguments to the agent's process: {exc}") from None
-        except (EOFError, ConnectionResetError, BrokenPipeError):
+        except (EOFError, OSError):
             raise AgentError(self._death(name)) from None
 
     def _death(self, name: str) -> str:
         self._process.join(timeout=2.0)
+        if self._stalled:
+            return f"the agent's process stalled the link to the harness during {name} and was killed"
+        if self._process.is_alive():  # the link broke with the process alive: a message the harness refuses
+            self._process.kill()
+            self._process.join(timeout=2.0)
+            return f"the agent's process sent a message the harness does not accept during {name} (over {link.MAX_MESSAGE} bytes?)"
         code = self._process.exitcode
         how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
         hint = " (out of memory?)" if code == -9 else ""
@@ -388,6 +478,8 @@ class IsolatedAgent:
 
     def _wait(self, conn: Any, name: str) -> None:
         timeout = self.limits.call_seconds if name not in ("learn", "create") else None
+        if name == "create" and self.limits.call_seconds is not None:
+            timeout = CREATE_SECONDS  # imports and networks can take minutes; never for ever
         now = time.monotonic()
         if self._deadline is not None:
             left = self._deadline - now
@@ -398,6 +490,8 @@ class IsolatedAgent:
         if conn.poll(max(timeout, 0.0)):
             return
         self._process.kill()
+        if name == "create":
+            raise AgentError(f"the agent's __init__ (with its imports) did not finish within {CREATE_SECONDS:g} s")
         self._process.join(timeout=2.0)
         if self._deadline is not None and time.monotonic() >= self._deadline:
             raise AgentError(f"the run exceeded its time limit of {self.limits.run_seconds:g} s (during {name})")
@@ -445,6 +539,7 @@ def describe(ref: str, timeout: float = 120.0) -> dict[str, Any]:
     except pickle.UnpicklingError as exc:
         raise ValueError(str(exc)) from None
     finally:
+        parent.close()
         process.join(timeout=5.0)
         if process.is_alive():
             process.kill()

@@ -31,6 +31,8 @@ import numpy as np
 
 CAPACITY = 1 << 20
 """Bytes per direction; larger messages go through the pipe."""
+MAX_MESSAGE = 64 << 20
+"""The largest message the creating side (the harness) accepts from the other."""
 _HEADER = 64  # seq, length, reader sleeping (int64 each), padded
 _SLICE = 0.002  # a sleeping reader rechecks the counter this often: a missed wake-up costs at most this
 _SPIN_MAX = 0.0005  # waits typically longer than this are not worth spinning for
@@ -111,7 +113,7 @@ class Link:
                     return False
                 if self.pipe.poll(_SLICE if left is None else min(_SLICE, left)):
                     try:
-                        data = self.pipe.recv_bytes()
+                        data = self.pipe.recv_bytes(MAX_MESSAGE if self._owner else None)
                     except (EOFError, OSError):
                         self._eof = True
                         return True
@@ -121,7 +123,8 @@ class Link:
         finally:
             self._in_head[2] = 0
 
-    def recv_bytes(self) -> bytes:
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
+        # (maxlength: the creating side's limit applies whatever is asked, as on a pipe)
         if not self._arrived():
             self.poll(None)
         if self._pending is not None:
