@@ -65,7 +65,9 @@ def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num
     ray = _ray()
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=address, num_cpus=num_cpus if address is None else None, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        # No address: a new local instance ("local"), never whatever cluster RAY_ADDRESS or
+        # an earlier `ray start` on this machine points at.
+        ray.init(address=address or "local", num_cpus=num_cpus if address is None else None, include_dashboard=False, log_to_driver=False, configure_logging=False)
     remote = ray.remote(num_cpus=1, max_retries=0)(_run_remote)
     previous = interrupt.install()
     outcomes: dict[int, Outcome] = {}
