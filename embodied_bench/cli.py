@@ -170,7 +170,10 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
 
         where = f"on the Ray cluster at {address}" if address else f"on a local Ray instance with {workers} CPUs"
         click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {where}", err=True)
-        outcomes, interrupted = _execute(todo, workers, lambda js, _, ev: ray_cluster.run_jobs(js, ev, address, workers), Interrupted)
+        try:
+            outcomes, interrupted = _execute(todo, workers, lambda js, _, ev: ray_cluster.run_jobs(js, ev, address, workers), Interrupted)
+        except ray_cluster.ClusterUnreachable as exc:
+            raise InputError(str(exc)) from None
     else:
         click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept; {min(workers, max(1, len(todo)))} at a time", err=True)
         outcomes, interrupted = _execute(todo, workers, run_jobs, Interrupted)

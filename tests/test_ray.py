@@ -72,9 +72,28 @@ def test_executor_options_are_checked(tmp_path, monkeypatch):
     assert missing.exit_code == 2 and "pip install 'embodied-bench[ray]'" in missing.output
 
 
+def test_an_address_where_no_cluster_answers_is_one_line_and_writes_nothing(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for address, said in ((f"127.0.0.1:{port}", "no Ray cluster answers there"), ("nonsense", "expected auto or HOST:PORT")):
+        result = cli("run", "--agent", "random", *TINY, "--executor", "ray", "--address", address, "--out", tmp_path / "out")
+        assert result.exit_code == 2 and f"--address {address}: {said}" in result.output, result.output
+        assert not (tmp_path / "out").exists()
+
+
 def test_workers_resolve_a_relative_agent_file_as_the_driver_does(tmp_path, monkeypatch):
     monkeypatch.chdir(Path(__file__).parent)
     done = cli("run", "--agent", "agents_for_tests.py:CountingAgent", "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "1", "--executor", "ray", "--jobs", "1", "--out", tmp_path)
     assert done.exit_code == 0, done.output
     record = json.loads((tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "run.json").read_text())
     assert record["status"] == "complete" and record["agent"]["ref"] == "agents_for_tests.py:CountingAgent"
+
+
+def test_without_an_address_a_local_instance_is_started_whatever_ray_address_says(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")  # nothing listens there: joining it would fail
+    done = cli("run", "--agent", "random", "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "1", "--executor", "ray", "--jobs", "1", "--out", tmp_path)
+    assert done.exit_code == 0, done.output
+    assert json.loads((tmp_path / "treat-reach" / "random" / "seed-0" / "run.json").read_text())["status"] == "complete"

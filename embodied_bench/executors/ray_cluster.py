@@ -12,6 +12,7 @@ Ray is an optional extra (``pip install 'embodied-bench[ray]'``).
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 import time
 from dataclasses import replace
@@ -28,6 +29,53 @@ INSTALL = "--executor ray needs Ray: pip install 'embodied-bench[ray]' (or pip i
 
 class RayMissing(ImportError):
     pass
+
+
+class ClusterUnreachable(ConnectionError):
+    """No Ray cluster answers at the address given."""
+
+
+def _probe(address: str, seconds: float = 10.0) -> None:
+    """Fail at once when nothing listens at a ``host:port`` address: Ray itself retries
+    an unreachable address for minutes before it gives up."""
+    if address == "auto" or "://" in address:
+        return  # Ray finds "auto" itself (and says so quickly); ray:// is Ray Client's
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterUnreachable(f"--address {address}: expected auto or HOST:PORT (e.g. 10.0.0.5:6379)")
+    try:
+        socket.create_connection((host, int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise ClusterUnreachable(f"--address {address}: no Ray cluster answers there ({exc}); start one with `ray start --head --port={port}` or check the address") from None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """An exception and its causes (Ray wraps the real reason in RuntimeError text)."""
+    seen: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in seen:
+        seen.append(link)
+        link = link.__cause__ or link.__context__
+    return seen
+
+
+def _connect(ray: Any, address: str | None, num_cpus: int | None) -> None:
+    if address is None:
+        # A new local instance ("local"), never whatever cluster RAY_ADDRESS or an
+        # earlier `ray start` on this machine points at.
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        return
+    _probe(address)
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    except ConnectionError as exc:
+        if any("AuthToken" in str(e) or "Authentication" in str(e) for e in _chain(exc)):
+            hint = "the cluster wants its token: export RAY_AUTH_MODE=token and RAY_AUTH_TOKEN=<`ray get-auth-token` on the head node>"
+        elif address == "auto":
+            hint = "start one with `ray start --head`, or give its address as HOST:PORT"
+        else:
+            hint = "check the address and that the cluster runs the same Ray version"
+        raise ClusterUnreachable(f"--address {address}: cannot join a Ray cluster ({str(exc).splitlines()[0]}); {hint}") from None
 
 
 def _ray() -> Any:
@@ -65,9 +113,7 @@ def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num
     ray = _ray()
     started_here = not ray.is_initialized()
     if started_here:
-        # No address: a new local instance ("local"), never whatever cluster RAY_ADDRESS or
-        # an earlier `ray start` on this machine points at.
-        ray.init(address=address or "local", num_cpus=num_cpus if address is None else None, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        _connect(ray, address, num_cpus)
     remote = ray.remote(num_cpus=1, max_retries=0)(_run_remote)
     previous = interrupt.install()
     outcomes: dict[int, Outcome] = {}
