@@ -44,7 +44,7 @@ def _probe(address: str, seconds: float = 10.0) -> None:
     if not host or not port.isdigit():
         raise ClusterUnreachable(f"--address {address}: expected auto or HOST:PORT (e.g. 10.0.0.5:6379)")
     try:
-        socket.create_connection((host, int(port)), timeout=seconds).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()  # [::1]:6379 too
     except OSError as exc:
         raise ClusterUnreachable(f"--address {address}: no Ray cluster answers there ({exc}); start one with `ray start --head --port={port}` or check the address") from None
 
@@ -68,7 +68,7 @@ def _connect(ray: Any, address: str | None, num_cpus: int | None) -> None:
     _probe(address)
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    except ConnectionError as exc:
+    except (ConnectionError, RuntimeError) as exc:  # RuntimeError: Ray's version mismatch
         if any("AuthToken" in str(e) or "Authentication" in str(e) for e in _chain(exc)):
             hint = "the cluster wants its token: export RAY_AUTH_MODE=token and RAY_AUTH_TOKEN=<`ray get-auth-token` on the head node>"
         elif address == "auto":
