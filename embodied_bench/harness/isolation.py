@@ -317,35 +317,31 @@ def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | No
 
 
 class _Guarded:
-    """The harness's end of the link, with the watchdog armed while it might block: a send
-    the agent never reads, a wait (beyond its own time limit), a message left unfinished."""
+    """The harness's end of the link, with a deadline set while a call might block: a send
+    the agent never reads, a wait (beyond its own time limit), a message left unfinished.
+    The watchdog kills the agent's process once ``until`` has passed."""
 
     GRACE = 5.0
 
-    def __init__(self, conn: Any, owner: IsolatedAgent) -> None:
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
-        self.owner = owner
+        self.until: float | None = None
+
+    def _armed(self, seconds: float | None, call: Callable[..., Any], *args: Any) -> Any:
+        self.until = None if seconds is None else time.monotonic() + seconds
+        try:
+            return call(*args)
+        finally:
+            self.until = None
 
     def send_bytes(self, data: bytes) -> None:
-        self.owner._guard_until = time.monotonic() + self.GRACE + len(data) / 1e7  # noqa: SLF001
-        try:
-            self.conn.send_bytes(data)
-        finally:
-            self.owner._guard_until = None  # noqa: SLF001
+        self._armed(self.GRACE + len(data) / 1e7, self.conn.send_bytes, data)
 
     def poll(self, timeout: float | None) -> bool:
-        self.owner._guard_until = None if timeout is None else time.monotonic() + timeout + self.GRACE  # noqa: SLF001
-        try:
-            return self.conn.poll(timeout)
-        finally:
-            self.owner._guard_until = None  # noqa: SLF001
+        return self._armed(None if timeout is None else timeout + self.GRACE, self.conn.poll, timeout)
 
     def recv_bytes(self) -> bytes:
-        self.owner._guard_until = time.monotonic() + self.GRACE  # noqa: SLF001
-        try:
-            return self.conn.recv_bytes(link.MAX_MESSAGE)
-        finally:
-            self.owner._guard_until = None  # noqa: SLF001
+        return self._armed(self.GRACE, self.conn.recv_bytes, link.MAX_MESSAGE)
 
     def close(self) -> None:
         self.conn.close()
@@ -359,7 +355,6 @@ class IsolatedAgent:
     def __init__(self, ref: str, info: Any, seed: int, limits: Limits = Limits()) -> None:
         self.limits = limits
         self._deadline = time.monotonic() + limits.run_seconds if limits.run_seconds else None
-        self._guard_until: float | None = None  # the watchdog kills the process past this
         self._stalled = False
         self._closed = False
         self._process: Any = None
@@ -367,11 +362,12 @@ class IsolatedAgent:
         try:
             ctx = mp.get_context("spawn")  # a fresh interpreter: nothing of the harness's memory
             parent, recipe = link.make_pair(ctx)
-            self._channel = _Channel(_Guarded(parent, self), {"env_reset": self._env_reset, "env_step": self._env_step}, self._wait, trusted=False)
+            guard = _Guarded(parent)
+            self._channel = _Channel(guard, {"env_reset": self._env_reset, "env_step": self._env_step}, self._wait, trusted=False)
             self._process = ctx.Process(target=_agent_main, args=(recipe, ref, info, seed, limits.memory_mb), daemon=True, name="embodied-bench-agent")
             self._process.start()
             (recipe[0] if isinstance(recipe, tuple) else recipe).close()  # only the agent's process holds its end: its death closes the pipe
-            threading.Thread(target=self._watch, daemon=True, name="embodied-bench-watchdog").start()
+            threading.Thread(target=self._watch, args=(guard,), daemon=True, name="embodied-bench-watchdog").start()
             self._env: Any = None
             made = self._call("create")
             if not (isinstance(made, dict) and made.get("contract") in ("agent", "learner") and isinstance(made.get("methods"), list)):
@@ -428,7 +424,6 @@ class IsolatedAgent:
         self._closed = True
         if self._process is not None and self._process.pid is not None and self._process.is_alive():
             try:
-                self._guard_until = time.monotonic() + 5.0  # a stop that cannot be sent is not waited for
                 self._channel.send(("call", "stop", (), []))
             except (OSError, _SendError):
                 pass
@@ -436,16 +431,15 @@ class IsolatedAgent:
             if self._process.is_alive():
                 self._process.kill()
                 self._process.join(timeout=2.0)
-        self._guard_until = None
         if self._channel is not None:
             self._channel.conn.close()
 
-    def _watch(self) -> None:
+    def _watch(self, guard: _Guarded) -> None:
         """Kills the agent's process when the harness is stuck on it past a limit: in the
         middle of a message the agent never finishes, or a send it never reads."""
         while not self._closed:
             time.sleep(0.2)
-            until = self._guard_until
+            until = guard.until
             if until is not None and time.monotonic() > until and not self._closed:
                 self._stalled = True
                 self._process.kill()
