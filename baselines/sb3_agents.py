@@ -50,9 +50,10 @@ def _sb3_seed(seed: int) -> int:
 
 
 class _SpacesOnly(gym.Env):
-    """A stand-in that carries a task's spaces, so the model can be built at construction:
-    the harness evaluates checkpoint 0 (``act``) before ``learn`` hands over the training
-    env. SB3 never resets or steps it; ``learn`` swaps in the real env."""
+    """A stand-in that carries a task's spaces, so the model is built at construction and
+    ``learn`` attaches the harness's env with ``set_env``. Built on the real env, SB3's
+    ``seed=`` would re-seed it (``VecEnv.seed``) with the agent's seed, and the training
+    layouts would no longer come from the run's env seed. SB3 never resets or steps it."""
 
     def __init__(self, observation_space: gym.Space, action_space: gym.Space) -> None:
         self.observation_space = observation_space
@@ -168,16 +169,19 @@ class SACConfig(_PerTaskConfig):
 
 class _SB3Learner:
     """The Learner contract around one SB3 model. The model is built at construction on
-    the task's spaces (checkpoint 0 is evaluated before ``learn``) and trains on the
-    harness's env in ``learn``. Attaching that env with ``set_env`` leaves it unseeded:
-    the harness seeded it from the run's env seed, and SB3's ``seed=`` would otherwise
-    re-seed it on the first reset with the agent's seed."""
+    the task's spaces and trains on the harness's env in ``learn``. Attaching that env with
+    ``set_env`` leaves it unseeded: the harness seeded it from the run's env seed, and
+    SB3's ``seed=`` would otherwise re-seed it on the first reset with the agent's seed.
+    (A learner may as well build its model inside ``learn``, as SB3's quick-start does:
+    ``examples/sb3_ppo.py``.)"""
 
     algorithm: ClassVar[str]
     """The SB3 class: ``"PPO"`` or ``"SAC"``."""
     deterministic: ClassVar[bool] = False
     """Seeded, but PyTorch's CPU kernels may sum in a different order on another CPU, so
     ``regress`` compares these statistically."""
+    requires: ClassVar[tuple[str, ...]] = ("torch", "stable-baselines3")
+    """The packages their numbers depend on (recorded with their versions in every run)."""
 
     def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | SACConfig) -> None:
         torch, sb3 = _import_sb3()

@@ -236,6 +236,17 @@ def is_privileged(cls: type) -> bool:
     return bool(getattr(cls, "privileged", False))
 
 
+def requirements_of(cls: type) -> tuple[str, ...]:
+    """The packages an agent class says its numbers depend on (``requires = ("torch",)``
+    on the class; distribution names as pip knows them). Recorded with their versions in
+    every run, and ``regress`` compares a deterministic agent exactly only when they match
+    the reference's. Raises TypeError when ``requires`` is not a tuple or list of names."""
+    found = getattr(cls, "requires", ())
+    if isinstance(found, str) or not isinstance(found, (tuple, list)) or not all(isinstance(n, str) and n.strip() for n in found):
+        raise TypeError(f"{getattr(cls, '__name__', cls)}.requires must be a tuple of package names, e.g. ('torch',), not {found!r}")
+    return tuple(dict.fromkeys(n.strip() for n in found))
+
+
 def contract_of(obj: Any) -> str:
     """``"learner"`` or ``"agent"``; raises TypeError for anything that is neither."""
     if callable(getattr(obj, "learn", None)) and callable(getattr(obj, "act", None)):

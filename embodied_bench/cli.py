@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 import embodied_bench
-from embodied_bench.api import contract_of, is_privileged
+from embodied_bench.api import contract_of, is_privileged, requirements_of
 from embodied_bench.layouts import SALT_ENV
 from embodied_bench.registry import (
     AGENTS,
@@ -86,6 +86,7 @@ def _resolve_agent_arg(ref: str) -> str:
     try:
         name, cls = resolve_agent(ref)
         contract_of(cls)
+        requirements_of(cls)
     except RegistryError as exc:
         raise InputError(f"--agent {ref}: {exc}") from None
     except TypeError as exc:
@@ -611,7 +612,7 @@ def regress_cmd(agents: str | None, tasks: str | None, seeds: int | None, jobs: 
     from embodied_bench import regress as R
     from embodied_bench.executors.local import Interrupted, run_jobs
     from embodied_bench.harness.plan import PlanError, plan_jobs
-    from embodied_bench.results.records import atomic_write_text, run_dir
+    from embodied_bench.results.records import atomic_write_text, read_run_json, run_dir
 
     try:
         manifest = R.read_manifest(reference)
@@ -624,6 +625,16 @@ def regress_cmd(agents: str | None, tasks: str | None, seeds: int | None, jobs: 
     run_seeds = all_seeds[: seeds or len(all_seeds)]
     if not update and not reference.is_dir():
         raise InputError(f"--reference {reference}: no such folder; run from the embodied-bench checkout, or pass the folder of the reference runs")
+    if not update:
+        # A reference that cannot be compared is refused before anything runs.
+        for task, agent, _ in pairs:
+            for seed in run_seeds:
+                folder = run_dir(reference, task, agent, seed)
+                if (folder / "run.json").is_file():
+                    try:
+                        R.check_reference(folder / "run.json", read_run_json(folder))
+                    except R.ReferenceRecordError as exc:
+                        raise InputError(str(exc)) from None
 
     if update:
         if out is not None:

@@ -74,8 +74,16 @@ the CI budget."""
 CHEAP_AGENTS: tuple[str, ...] = ("random", "scripted", "cem-sim")
 """The subset the project's own CI reruns."""
 
-EXACT_VERSIONS: tuple[str, ...] = ("python", "numpy", "gymnasium", "mujoco", "pybullet", "torch", "stable-baselines3")
-"""Libraries whose version must match the reference's for an exact comparison."""
+EXACT_VERSIONS: tuple[str, ...] = ("python", "numpy", "gymnasium", "mujoco", "pybullet")
+"""What every agent's numbers depend on: these versions (and the CPU architecture) must
+match the reference's for an exact comparison. An agent adds the packages it declares
+(``requires`` on its class, recorded in ``run.json``); an optional package it does not use
+never demotes its comparison."""
+
+
+class ReferenceRecordError(ValueError):
+    """A reference record that cannot be compared (versions missing or malformed): one
+    line naming the file and the field."""
 
 
 MANIFEST = "manifest.json"
@@ -118,12 +126,45 @@ def _curve(folder: Path) -> pd.DataFrame:
     return pd.read_csv(folder / "curve.csv", dtype=str, keep_default_na=False)
 
 
+def exact_packages(*records: dict[str, Any]) -> tuple[str, ...]:
+    """The packages whose versions an exact comparison of these records needs:
+    ``EXACT_VERSIONS`` and every package the agent declared in any of them."""
+    names = list(EXACT_VERSIONS)
+    for record in records:
+        names += [n for n in (record.get("agent") or {}).get("requires") or () if n not in names]
+    return tuple(names)
+
+
+def check_reference(path: Path, record: dict[str, Any] | None) -> None:
+    """Raise ``ReferenceRecordError`` naming ``path`` and the field when a reference record lacks
+    what an exact comparison reads: the versions of ``exact_packages``, the machine."""
+    if record is None:
+        raise ReferenceRecordError(f"{path}: not a readable run record; restore it from version control or rerun `embodied-bench regress --update`")
+    fix = "restore the file from version control or remake the reference with `embodied-bench regress --update`"
+    requires = (record.get("agent") or {}).get("requires", [])
+    if not (isinstance(requires, list) and all(isinstance(n, str) for n in requires)):
+        raise ReferenceRecordError(f"{path}: field agent.requires is {requires!r}, not a list of package names; {fix}")
+    versions = record.get("versions")
+    if not isinstance(versions, dict):
+        raise ReferenceRecordError(f"{path}: field versions is {'missing' if versions is None else 'malformed'}; {fix}")
+    for name in exact_packages(record):
+        if name not in versions:
+            raise ReferenceRecordError(f"{path}: field versions.{name} is missing; {fix}")
+        value = versions[name]
+        if not (value is None or isinstance(value, str)) or (name in EXACT_VERSIONS and not value):
+            raise ReferenceRecordError(f"{path}: field versions.{name} is {value!r}, not a version; {fix}")
+    machine = (record.get("host") or {}).get("machine") if isinstance(record.get("host"), dict) else None
+    if not isinstance(machine, str) or not machine:
+        raise ReferenceRecordError(f"{path}: field host.machine is missing or malformed; {fix}")
+
+
 def version_changes(reference: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """``["mujoco 4.0.0 -> 4.0.1", ...]``: what differs between two run records among the
-    libraries that shape the numbers, and the machine architecture."""
+    packages that shape the agent's numbers (``exact_packages``), and the CPU
+    architecture; nothing else."""
     out = []
     rv, nv = reference.get("versions", {}), now.get("versions", {})
-    for name in EXACT_VERSIONS:
+    for name in exact_packages(reference, now):
         if rv.get(name) != nv.get(name):
             out.append(f"{name} {rv.get(name)} -> {nv.get(name)}")
     rm, nm = reference.get("host", {}).get("machine"), now.get("host", {}).get("machine")

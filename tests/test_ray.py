@@ -12,7 +12,7 @@ from conftest import agent_ref
 
 from embodied_bench.cli import main
 
-ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]'; .ci/run installs it)")
+pytestmark = pytest.mark.extra("ray")
 
 TINY = ("--task", "treat-reach", "--seeds", "2", "--budget-scale", "0.01", "--eval-episodes", "2")
 VOLATILE = {"started_at", "finished_at", "wall_seconds", "train_seconds", "eval_seconds", "host", "curve_sha256"}

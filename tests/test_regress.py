@@ -69,6 +69,63 @@ def test_a_perturbed_reference_fails_with_a_readable_diff(tmp_path):
     assert data["passed"] is False and data["results"][0]["verdict"] == "REGRESSION (exact)"
 
 
+def _edit_record(ref, task: str, agent: str, edit) -> None:
+    record = ref / task / agent / "seed-0" / "run.json"
+    data = json.loads(record.read_text())
+    edit(data)
+    record.write_text(json.dumps(data))
+
+
+def test_a_perturbed_reference_fails_exactly_whatever_optional_packages_are_installed(tmp_path):
+    """random and scripted never import torch: a reference made with torch and
+    Stable-Baselines3 installed is still compared exactly where neither is (and the other
+    way round), so a changed number is caught either way."""
+    ref = copy_reference(tmp_path, "treat-reach", ("random", "scripted"))
+    for agent, optional in (("random", {"torch": None, "stable-baselines3": None}), ("scripted", {"torch": "0.0.1", "stable-baselines3": "0.0.1"})):
+        _edit_record(ref, "treat-reach", agent, lambda d, o=optional: d["versions"].update(o))
+    curve = ref / "treat-reach" / "random" / "seed-0" / "curve.csv"
+    frame = pd.read_csv(curve, dtype=str, keep_default_na=False)
+    frame.at[1, "eval_length"] = "3.5"
+    frame.to_csv(curve, index=False)
+    result = regress("--agents", "random,scripted", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    assert result.exit_code == 1, result.output
+    assert "REGRESSION (exact)" in result.output and "pass (exact)" in result.output
+    assert "torch" not in result.output and "statistical" not in result.output
+
+
+def test_version_changes_name_only_what_the_agent_depends_on():
+    base = {"versions": {"python": "3.11.7", "numpy": "2.0", "gymnasium": "1.2", "mujoco": "4.0.0", "pybullet": "3.2.7", "torch": "2.13.0"}, "host": {"machine": "x86_64"}}
+    without_torch = json.loads(json.dumps(base))
+    without_torch["versions"]["torch"] = None
+    assert R.version_changes(base, without_torch) == []
+    declared = json.loads(json.dumps(base))
+    declared["agent"] = {"requires": ["torch"]}
+    assert R.version_changes(declared, without_torch) == ["torch 2.13.0 -> None"]
+    moved = json.loads(json.dumps(base))
+    moved["versions"]["numpy"], moved["host"]["machine"] = "2.1", "aarch64"
+    assert R.version_changes(base, moved) == ["numpy 2.0 -> 2.1", "machine x86_64 -> aarch64"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d.pop("versions"), "field versions is missing"),
+        (lambda d: d["versions"].pop("numpy"), "field versions.numpy is missing"),
+        (lambda d: d["versions"].update(mujoco=4), "field versions.mujoco is 4, not a version"),
+        (lambda d: d["host"].pop("machine"), "field host.machine is missing or malformed"),
+        (lambda d: d["agent"].update(requires="torch"), "field agent.requires is 'torch'"),
+    ],
+)
+def test_a_reference_with_missing_or_malformed_versions_is_one_line_and_exit_2(tmp_path, edit, field):
+    ref = copy_reference(tmp_path, "treat-reach", ("random",))
+    _edit_record(ref, "treat-reach", "random", edit)
+    result = regress("--agents", "random", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and "random/seed-0/run.json" in lines[0]
+    assert not (tmp_path / "now").exists()  # refused before anything ran
+
+
 def test_other_library_versions_fall_back_to_the_statistical_comparison_and_say_so(tmp_path):
     ref = copy_reference(tmp_path, "treat-reach", ("random",))
     record = ref / "treat-reach" / "random" / "seed-0" / "run.json"

@@ -12,11 +12,8 @@ import gymnasium as gym
 import pandas as pd
 import pytest
 
-pytest.importorskip(
-    "stable_baselines3",
-    reason='the ppo and sac baselines need the sb3 extra: pip install "embodied-bench[sb3]" '
-    "(CPU-only torch first: pip install torch --index-url https://download.pytorch.org/whl/cpu)",
-)
+SB3 = pytest.mark.extra("sb3")
+"""On the tests that train; the config and install-hint tests run without the extra."""
 
 from embodied_bench.baselines.sb3_agents import (
     PPOConfig,
@@ -25,9 +22,13 @@ from embodied_bench.baselines.sb3_agents import (
     SACLearner,
 )
 
+from embodied_bench.harness.isolation import Limits
 from embodied_bench.harness.runner import Job, run_one, task_info
 from embodied_bench.registry import TASKS
 from embodied_bench.results.records import WALL_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICKSTART = f"{ROOT / 'examples' / 'sb3_ppo.py'}:QuickstartPPO"
 
 
 class SmallPPO(PPOLearner):
@@ -46,14 +47,15 @@ def tiny_treat_reach():
     return dataclasses.replace(TASKS.get("treat-reach").scaled(0.002), eval_episodes=2)
 
 
-def run(agent: str, spec, out, seed: int = 3) -> tuple[dict, pd.DataFrame]:
-    outcome = run_one(Job(agent, spec, seed, str(out), budget_scale=0.002))
+def run(agent: str, spec, out, seed: int = 3, isolation: Limits | None = None) -> tuple[dict, pd.DataFrame]:
+    outcome = run_one(Job(agent, spec, seed, str(out), budget_scale=0.002, isolation=isolation))
     folder = Path(outcome.folder)
     record = json.loads((folder / "run.json").read_text())
     assert outcome.status == "complete", record["error"]
     return record, pd.read_csv(folder / "curve.csv")
 
 
+@SB3
 @pytest.mark.parametrize("agent", ["ppo", "sac", f"{__name__}:SmallPPO"])
 def test_runs_end_to_end_on_exactly_the_budget_and_reproducibly(tmp_path, agent):
     spec = tiny_treat_reach()
@@ -67,6 +69,26 @@ def test_runs_end_to_end_on_exactly_the_budget_and_reproducibly(tmp_path, agent)
     pd.testing.assert_frame_equal(curve.drop(columns=list(WALL_COLUMNS)), again.drop(columns=list(WALL_COLUMNS)))
 
 
+@SB3
+@pytest.mark.parametrize("task", ["treat-reach", "cat-climb-skill"])
+def test_a_learner_that_builds_its_model_in_learn_runs_in_process_and_isolated(tmp_path, task):
+    """SB3's quick-start pattern (``PPO("MlpPolicy", env)`` inside ``learn``): checkpoint 0
+    is evaluated when ``learn`` first resets the env, so ``act`` always has a model."""
+    spec = dataclasses.replace(TASKS.get(task).scaled(0.002 if task == "treat-reach" else 0.02), eval_episodes=2)
+    curves = []
+    for isolation in (None, Limits()):
+        record, curve = run(QUICKSTART, spec, tmp_path / str(isolation is not None), isolation=isolation)
+        assert record["agent"]["contract"] == "learner"
+        assert record["agent"]["requires"] == ["torch", "stable-baselines3"]
+        assert record["versions"]["torch"] is not None
+        assert list(curve["budget_used"]) == spec.checkpoints()
+        assert record["ledger"]["env_steps"] == spec.budget
+        curves.append(curve.drop(columns=list(WALL_COLUMNS)))
+    # The agent's own process changes nothing about its numbers.
+    pd.testing.assert_frame_equal(curves[0], curves[1])
+
+
+@SB3
 @pytest.mark.parametrize("agent", ["ppo", "sac"])
 def test_episode_budgets_end_at_the_ledger(tmp_path, agent):
     spec = dataclasses.replace(TASKS.get("treat-reach"), budget_unit="episodes", budget=2, eval_every=1, eval_episodes=1)
@@ -100,7 +122,7 @@ def test_sac_refuses_discrete_actions():
         SACLearner(_info("table-clear-primitive"), 0)
 
 
-def test_missing_sb3_says_how_to_install(monkeypatch):
+def test_missing_sb3_says_how_to_install(monkeypatch):  # with or without the extra
     info = _info("treat-reach")
     monkeypatch.setitem(sys.modules, "stable_baselines3", None)  # makes the import fail
     with pytest.raises(ImportError) as caught:

@@ -270,7 +270,7 @@ def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | No
     channel = _Channel(link.connect(recipe), {})
 
     def create() -> dict[str, Any]:
-        from embodied_bench.api import contract_of, is_privileged
+        from embodied_bench.api import contract_of, is_privileged, requirements_of
         from embodied_bench.registry import resolve_agent
         from embodied_bench.results import provenance
 
@@ -286,6 +286,7 @@ def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | No
             "config": config.to_dict() if callable(getattr(config, "to_dict", None)) else None,
             "class": f"{cls.__module__}:{cls.__qualname__}",
             "source_hash": provenance.source_hash(cls),
+            "requires": list(requirements_of(cls)),
         }
 
     def method(name: str) -> Callable[..., Any]:
@@ -375,7 +376,10 @@ class IsolatedAgent:
             self.contract: str = made["contract"]
             config = made.get("config")
             self.config_dict: dict | None = config if isinstance(config, dict) else None
-            self.identity = {"class": str(made.get("class")), "source_hash": str(made.get("source_hash"))}
+            requires = made.get("requires")
+            if not (isinstance(requires, list) and all(isinstance(n, str) for n in requires)):
+                raise AgentError("the agent's process described its requirements malformed")
+            self.identity = {"class": str(made.get("class")), "source_hash": str(made.get("source_hash")), "requires": requires}
             for name in set(made["methods"]) & set(_METHODS):  # never a name of this object's own
                 if name in _DEFERRED:
                     setattr(self, name, self._deferred(name))
@@ -503,11 +507,12 @@ class IsolatedAgent:
 
 def _describe_main(conn: Any, ref: str) -> None:
     try:
-        from embodied_bench.api import contract_of, is_privileged
+        from embodied_bench.api import contract_of, is_privileged, requirements_of
         from embodied_bench.registry import resolve_agent
         from embodied_bench.results import provenance
 
         name, cls = resolve_agent(ref)
+        requirements_of(cls)  # a malformed declaration is refused before anything runs
         conn.send(("ok", {"name": name, "contract": contract_of(cls), "privileged": is_privileged(cls), "source_hash": provenance.source_hash(cls)}))
     except BaseException as exc:  # noqa: BLE001  (any failure of the user's module is the answer)
         conn.send(("err", f"{type(exc).__name__}: {exc}"))

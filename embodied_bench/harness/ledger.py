@@ -33,7 +33,9 @@ class BudgetLedger:
         self.episodes_started = 0
         self.episodes_done = 0
         self.train_cost = 0.0
-        self._checkpoints = spec.checkpoints()[1:]  # step 0 is evaluated before training
+        # Checkpoint 0 included: an Agent is evaluated there before it acts, a Learner when it
+        # first resets the ledger env (so it may build its model inside ``learn``).
+        self._checkpoints = spec.checkpoints()
         self._next = 0
 
     @property
@@ -140,7 +142,8 @@ class StepCounter:
 class LedgerEnv(gym.Env):
     """The env a Learner trains on: counts interactions in the ledger, refuses any past the
     budget (``BudgetExceeded``), checks actions, and runs the evaluation when a checkpoint
-    is crossed (``on_checkpoint(point)``), before returning the step. It is not a
+    is crossed (``on_checkpoint(point)``), before returning the step. Checkpoint 0 is
+    evaluated on the first ``reset``, before any step counts. It is not a
     ``gym.Wrapper``: ``unwrapped`` is the ledger env itself, so the simulator behind it is
     not handed out (full isolation is a separate process: ``--isolate``)."""
 
@@ -158,6 +161,9 @@ class LedgerEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         ledger = self.ledger
+        if ledger.next_checkpoint == 0:
+            # The learner's first touch of the env: the policy it holds now is checkpoint 0.
+            self.on_checkpoint(ledger.pop_checkpoint())
         if self._in_episode and ledger.unit == "episodes":
             # An abandoned episode still counts as practice.
             self._finish_episode()

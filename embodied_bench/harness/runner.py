@@ -11,7 +11,10 @@ can see in one place what an agent is given and when it is evaluated:
   (``EMBODIED_BENCH_EVAL_SALT``) a job carries only the layout seeds its salt selects
   (``Job.hidden_layouts``) and the salt's id for the record, never the salt.
 * Checkpoints at 0, every ``eval_every`` budget units, and at the budget; evaluation
-  calls ``act(obs, explore=False)`` only, never ``observe``, and costs no budget.
+  calls ``act(obs, explore=False)`` only, never ``observe``, and costs no budget. An
+  Agent is evaluated at 0 before it acts; a Learner when it first resets the ledger env
+  (so it may build its model inside ``learn``, as Stable-Baselines3 code does), or once
+  after ``learn`` returns if it never touched the env.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from embodied_bench.api import (
     Transition,
     contract_of,
     is_privileged,
+    requirements_of,
 )
 from embodied_bench.harness import interrupt
 from embodied_bench.harness.isolation import IsolatedAgent, Limits
@@ -253,6 +257,7 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
     demonstrate = getattr(agent, "demonstrate", None)
     start = getattr(agent, "start_episode", None)
     by_steps = spec.budget_unit == "steps"
+    run.checkpoint(ledger.pop_checkpoint())  # checkpoint 0, before the agent acts
     next_cp = ledger.next_checkpoint
     seed: int | None = env_seed
     while ledger.can_reset() and ledger.can_step():
@@ -303,8 +308,9 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
         stopped = True
     remaining = run.ledger.remaining_checkpoints()
     if remaining:
-        # The learner stopped early: the policy it ended with is the policy at every later
-        # checkpoint, so it is evaluated once and that row repeated.
+        # The learner stopped early (or never touched the env, so not even checkpoint 0 was
+        # evaluated): the policy it ended with is the policy at every checkpoint left, so
+        # it is evaluated once and that row repeated.
         run.checkpoint(remaining[0])
         for point in remaining[1:]:
             row = dict(run.rows[-1])
@@ -326,6 +332,7 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
     key = f"{spec.id}/{agent_name}/seed-{job.seed}"
     agent_seed, env_seed = split_seed(job.seed)
     privileged = cls is not None and is_privileged(cls)
+    requires = requirements_of(cls) if cls is not None else ()
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "status": "running",
@@ -344,6 +351,7 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
             "source_hash": provenance.source_hash(cls) if cls is not None else None,
             "privileged": privileged,
             "contract": None,
+            "requires": list(requires),
             "isolation": job.isolation.to_dict() if isolated else None,
         },
         "seed": job.seed,
@@ -352,7 +360,7 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
         "budget": {"amount": spec.budget, "unit": spec.budget_unit, "scale": job.budget_scale, "eval_every": spec.eval_every, "eval_episodes": spec.eval_episodes, "eval_reduced": job.eval_reduced},
         "evaluation": evaluation_record(job.hidden_layouts.salt_id if job.hidden_layouts else None),
         "ledger": None,
-        "versions": provenance.versions(),
+        "versions": provenance.versions(requires),
         "git": provenance.git_revision(),
         "host": provenance.host(),
         "started_at": _now(),
@@ -393,6 +401,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             if isolated:
                 agent = isolated_agent = IsolatedAgent(job.agent, info, agent_seed, job.isolation)
                 record["agent"].update(isolated_agent.identity)
+                record["versions"] = provenance.versions(tuple(isolated_agent.identity["requires"]))
                 contract, config_dict = isolated_agent.contract, isolated_agent.config_dict
             else:
                 agent = cls(info, agent_seed, privileged=view) if privileged else cls(info, agent_seed)
@@ -406,7 +415,6 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts)
             if view is not None:
                 view._switch(train_env)
-            run.checkpoint(0)
             if contract == "learner":
                 stopped = _learner_loop(run, agent, train_env, env_seed)
             else:

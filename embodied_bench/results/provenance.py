@@ -16,15 +16,27 @@ _PACKAGES = ("numpy", "gymnasium", "mujoco", "pybullet", "pandas", "torch", "sta
 _HASHED_SUFFIXES = {".py", ".xml", ".urdf", ".obj", ".stl", ".json", ".csv", ".png", ".txt"}
 
 
-@functools.cache
-def versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = None
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Python's version and those of the packages every record names, plus ``extra`` (the
+    packages an agent ``requires``); None for a package that is not installed."""
+    found = dict(_base_versions())
+    for name in extra:
+        if name not in found:
+            found[name] = _version(name)
     return found
+
+
+@functools.cache
+def _base_versions() -> dict[str, str | None]:
+    return {"python": platform.python_version(), **{name: _version(name) for name in _PACKAGES}}
+
+
+@functools.cache
+def _version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 @functools.cache
