@@ -25,17 +25,23 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 from embodied_bench.baselines.cem import CEMConfig, CEMPlanner
+from embodied_bench.baselines.cem_sim import PlannerChoice
 from embodied_bench.baselines.config import BaselineConfig
+from embodied_bench.baselines.search import BeamSearch
+
+from embodied_bench.registry import load_reference
 
 from embodied_bench.api import TaskInfo, Transition
 
 
 @dataclass(frozen=True)
-class CEMLearnedConfig(CEMConfig, BaselineConfig):
-    """The planner's search (``CEMConfig``) and the learned model. Per task: treat-reach
-    plans 10 decisions ahead with 32 candidates, 2 iterations, replanning every 2;
-    cat-climb-skill 1 jump ahead with 64 candidates; table-clear-primitive 1 primitive
-    ahead with 16 candidates and 64 random decisions (a few practice episodes) first."""
+class CEMLearnedConfig(CEMConfig, PlannerChoice, BaselineConfig):
+    """The planner's search (``CEMConfig``) and the learned model. Each task's
+    registration sets what differs there (``baseline_config["cem-learned"]`` in its
+    family package, with the reasons)."""
+
+    BASELINE: ClassVar[str] = "cem-learned"
+    """The baseline this configures (the key of its per-task changes)."""
 
     ensemble: int = 3
     """Members of the model ensemble."""
@@ -51,15 +57,18 @@ class CEMLearnedConfig(CEMConfig, BaselineConfig):
     """Uniformly random training actions before planning starts (the model's first data)."""
     fit_every: int = 250
     """Training steps between refits of the model."""
+    explore: float = 0.2
+    """Beam search, in training: the share of decisions that try one of the task's
+    action proposals at random instead of the plan (what the model has not seen, it
+    cannot plan with)."""
+    value_discount: float = 0.9
+    """Beam search: the discount of the returns-to-go its value model is fitted to (the
+    value of where a plan ends: what lies beyond the horizon)."""
 
-    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
-        "treat-reach": {"horizon": 10, "population": 32, "elites": 6, "iterations": 2, "replan_every": 2},
-        "cat-climb-skill": {"horizon": 1, "population": 64, "elites": 8, "iterations": 3, "random_steps": 100, "fit_every": 20},
-        "table-clear-primitive": {"horizon": 1, "population": 16, "elites": 4, "iterations": 2, "random_steps": 64, "fit_every": 16},
-    }
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.check_planner(self.cost_penalty)
         for name in ("ensemble", "features", "fit_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"cem-learned {name} must be at least 1")
@@ -202,8 +211,85 @@ class EnsembleModel:
         return returns.mean(axis=0), costs.max(axis=0)
 
 
+    # -- as a search model (``baselines.search``): the mean prediction of the members ----------
+
+    def step_scaled(self, s: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One predicted step from scaled observations ``(N, n)``: the members' mean next
+        state, their mean reward, and their largest cost (pessimistic about the guardrail)."""
+        a = self.encode_actions(actions)
+        nexts, rewards, costs = [], [], []
+        for e in range(self.config.ensemble):
+            phi = self._dyn_features(e, np.concatenate([s, a], axis=1))
+            s_next = np.clip(s + phi @ self.beta[e], -1.5, 1.5)
+            out = self._rew_features(s, s_next) @ self.theta[e]
+            nexts.append(s_next)
+            rewards.append(out[:, 0])
+            costs.append(np.maximum(out[:, 1], 0.0))
+        return np.mean(nexts, axis=0), np.mean(rewards, axis=0), np.max(costs, axis=0)
+
+
+class ValueModel:
+    """The value of a state for the beam search's leaves: a ridge regression on random
+    Fourier features of the scaled observation, fitted to the discounted returns-to-go of
+    the agent's own finished training episodes."""
+
+    def __init__(self, n_obs: int, config: CEMLearnedConfig, rng: np.random.Generator) -> None:
+        self.config = config
+        self.W = rng.standard_normal((n_obs, config.features)) / config.bandwidth
+        self.b = rng.uniform(0, 2 * np.pi, config.features)
+        d = n_obs + 1 + config.features
+        self.G, self.H = np.zeros((d, d)), np.zeros(d)
+        self.theta: np.ndarray | None = None
+        self._episode: list[tuple[np.ndarray, float]] = []
+
+    def _features(self, s: np.ndarray) -> np.ndarray:
+        rff = np.cos(s @ self.W + self.b) * np.sqrt(2.0 / self.config.features)
+        return np.concatenate([s, np.ones((len(s), 1)), rff], axis=1)
+
+    def add(self, s: np.ndarray, reward: float, done: bool) -> None:
+        self._episode.append((s, reward))
+        if not done:
+            return
+        states = np.stack([x for x, _ in self._episode])
+        returns, g = np.empty(len(self._episode)), 0.0
+        for t in range(len(self._episode) - 1, -1, -1):
+            g = self._episode[t][1] + self.config.value_discount * g
+            returns[t] = g
+        phi = self._features(states)
+        self.G += phi.T @ phi
+        self.H += phi.T @ returns
+        self._episode = []
+
+    def fit(self) -> None:
+        if not self.G.any():
+            return
+        diag = np.diag(self.G)
+        self.theta = np.linalg.solve(self.G + np.diag(self.config.ridge * diag + 1e-9 * (diag.max() + 1.0)), self.H)
+
+    def __call__(self, s: np.ndarray) -> np.ndarray:
+        return np.zeros(len(s)) if self.theta is None else self._features(s) @ self.theta
+
+
+class LearnedSearchModel:
+    """The learned world model and value as the beam search's model, from an observation."""
+
+    def __init__(self, model: EnsembleModel, value: ValueModel, observation: np.ndarray) -> None:
+        self.model, self.value, self.observation = model, value, observation
+
+    def root(self) -> np.ndarray:
+        return self.model.scale(np.asarray(self.observation)[None])
+
+    def observations(self, states: np.ndarray) -> np.ndarray:
+        return states * self.model.half + self.model.centre
+
+    def step(self, states: np.ndarray, index: np.ndarray, actions: np.ndarray) -> tuple:
+        nxt, rewards, costs = self.model.step_scaled(states[index], actions)
+        return nxt, rewards, costs, np.zeros(len(index), bool), self.value(nxt)
+
+
 class CEMLearned:
-    """CEM model-predictive control on a world model learned from its own transitions."""
+    """Planning on a world model learned from its own transitions: CEM on control tasks,
+    on skill tasks the beam search ``cem-sim`` runs on the simulator."""
 
     privileged = False
     config_class = CEMLearnedConfig
@@ -213,14 +299,22 @@ class CEMLearned:
     ``regress``'s exact check flags the run although nothing else changed."""
 
     def __init__(self, task: TaskInfo, seed: int, config: CEMLearnedConfig | None = None) -> None:
-        self.config = config or CEMLearnedConfig.for_task(task.task_id)
+        self.config = config or CEMLearnedConfig.for_task(task)
         root = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(b"cem-learned"),))
         plan_ss, model_ss, act_ss = root.spawn(3)
-        self.planner = CEMPlanner(task.action_space, self.config, np.random.default_rng(plan_ss))
-        self.model = EnsembleModel(task.observation_space, task.action_space, self.config, np.random.default_rng(model_ss))
+        c = self.config
+        self.planner = CEMPlanner(task.action_space, c, np.random.default_rng(plan_ss))
+        self.model = EnsembleModel(task.observation_space, task.action_space, c, np.random.default_rng(model_ss))
         self.space = copy.deepcopy(task.action_space)
         self.space.seed(int(act_ss.generate_state(1, np.uint32)[0]))
         self.steps = 0
+        self.beam = self.value = None
+        if c.planner == "beam":
+            # Streams of their own: the CEM path draws exactly what it drew before.
+            search_rng, value_rng, self.explore_rng = (np.random.default_rng(ss) for ss in np.random.SeedSequence(seed, spawn_key=(zlib.crc32(b"cem-learned"), 1)).spawn(3))
+            self.proposals = load_reference(task.action_proposals) if task.action_proposals else None
+            self.beam = BeamSearch(task.action_space, c.search(c.cost_penalty), search_rng, self.proposals)
+            self.value = ValueModel(self.model.n_obs, c, value_rng)
 
     def start_episode(self, explore: bool) -> None:
         self.planner.reset()
@@ -228,10 +322,21 @@ class CEMLearned:
     def act(self, observation: Any, explore: bool) -> Any:
         if not self.model.fitted or (explore and self.steps < self.config.random_steps):
             return self.space.sample()
-        return self.planner.act(lambda actions: self.model.rollout(observation, actions))
+        if self.beam is None:
+            return self.planner.act(lambda actions: self.model.rollout(observation, actions))
+        if explore and self.explore_rng.random() < self.config.explore:
+            if self.proposals is None:
+                return self.space.sample()
+            options = np.asarray(self.proposals(observation))
+            return options[int(self.explore_rng.integers(len(options)))].astype(self.space.dtype)
+        return self.beam.plan(LearnedSearchModel(self.model, self.value, observation))
 
     def observe(self, transition: Transition) -> None:
         self.model.add(transition)
+        if self.value is not None:
+            self.value.add(self.model.scale(np.asarray(transition.observation)[None])[0], float(transition.reward), bool(transition.terminated or transition.truncated))
         self.steps += 1
         if self.steps >= min(self.config.random_steps, self.config.fit_every) and self.steps % self.config.fit_every == 0:
             self.model.fit()
+            if self.value is not None:
+                self.value.fit()

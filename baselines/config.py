@@ -1,8 +1,10 @@
 """What every baseline's configuration shares: per-task defaults and a JSON form.
 
-A config is a frozen dataclass with a docstring under every field. ``for_task(task_id)``
-gives the documented defaults for a task (``PER_TASK`` lists what differs there);
-``to_json`` / ``from_json`` round-trip it, so a run can say exactly what it ran."""
+A config is a frozen dataclass with a docstring under every field. ``for_task(task)``
+gives its defaults on a task: the plain defaults, changed where the task's registration
+says so (``baseline_config`` keyed by the baseline's name, in the task's family package,
+with the reason for each change). ``to_json`` / ``from_json`` round-trip it, so a run can
+say exactly what it ran."""
 
 from __future__ import annotations
 
@@ -16,13 +18,28 @@ C = TypeVar("C", bound="BaselineConfig")
 class BaselineConfig:
     """Mixin for the baselines' frozen config dataclasses."""
 
-    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {}
-    """Task id -> the fields that differ from the defaults there."""
+    BASELINE: ClassVar[str]
+    """The registered name of the baseline this configures: the key of its per-task
+    changes in a task's ``baseline_config``."""
 
     @classmethod
-    def for_task(cls: type[C], task_id: str) -> C:
-        """The documented defaults for ``task_id`` (unknown tasks get the plain defaults)."""
-        return dataclasses.replace(cls(), **cls.PER_TASK.get(task_id, {}))
+    def overrides(cls, task: Any) -> dict[str, Any]:
+        """The fields ``task`` (a name, ``TaskInfo``, ``TaskSpec`` or ``Task``) changes for
+        this baseline. An unregistered task is an error, never silently the defaults."""
+        from embodied_bench.registry import TASKS
+
+        name = task if isinstance(task, str) else getattr(task, "name")
+        return dict(TASKS.get(name).baseline_config.get(cls.BASELINE, {}))
+
+    @classmethod
+    def for_task(cls: type[C], task: Any) -> C:
+        """The documented defaults on ``task``."""
+        changes = cls.overrides(task)
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ValueError(f"task {getattr(task, 'name', task)} sets {', '.join(unknown)} for {cls.BASELINE}, which {cls.__name__} has not")
+        return dataclasses.replace(cls(), **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)  # type: ignore[call-overload]

@@ -5,13 +5,12 @@ and sends every item on the table to the destination of its nearest demonstrated
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 from embodied_bench.tasks.table_clear import households as H
 from embodied_bench.baselines.config import BaselineConfig
-from embodied_bench.tasks.table_clear.env import SLOT_FEATURES
 
 from embodied_bench.api import Episode, TaskInfo, Transition
 
@@ -19,6 +18,9 @@ from embodied_bench.api import Episode, TaskInfo, Transition
 @dataclass(frozen=True)
 class OneShotNNConfig(BaselineConfig):
     """Distances between item attributes (the same for every task it runs on)."""
+
+    BASELINE: ClassVar[str] = "oneshot-nn"
+    """The baseline this configures (the key of its per-task changes)."""
 
     category_weight: float = 4.0
     """Distance for a different category (the attribute most rules key on)."""
@@ -40,9 +42,11 @@ class OneShotNN:
     config_class = OneShotNNConfig
 
     def __init__(self, task: TaskInfo, seed: int, config: OneShotNNConfig | None = None) -> None:
-        if not isinstance(task.action_space, gym.spaces.MultiDiscrete):
+        if not isinstance(task.action_space, gym.spaces.MultiDiscrete) or task.observation_layout is None:
             raise TypeError(f"oneshot-nn acts through pick-and-place primitives (table-clear-primitive), not {task.action_space}")
-        self.config = config or OneShotNNConfig()
+        self.layout = task.observation_layout
+        self.categories, self.colours = self.layout.labels("items.category"), self.layout.labels("items.colour")
+        self.config = config or OneShotNNConfig.for_task(task)
         self.rng = np.random.default_rng(seed)
         self.examples: list[dict[str, Any]] = []
 
@@ -60,24 +64,20 @@ class OneShotNN:
         return min(self.examples, key=distance)["destination"]
 
     def act(self, observation: np.ndarray, explore: bool) -> np.ndarray:
+        read = self.layout.read
         obs = np.asarray(observation)
-        dest_base = H.MAX_ITEMS * SLOT_FEATURES + 6
-        trays = obs[dest_base : dest_base + 3 * len(H.DESTINATIONS)].reshape(-1, 3)[:, :2]
-        for k in range(H.MAX_ITEMS):
-            slot = obs[k * SLOT_FEATURES : (k + 1) * SLOT_FEATURES]
-            f = len(H.CATEGORIES) + len(H.COLOURS)
-            if slot[f + 5] < 0.5:
+        trays = read(obs, "destinations.position")[:, :2]
+        categories, colours = read(obs, "items.category"), read(obs, "items.colour")
+        dirty, positions, present = read(obs, "items.dirty")[:, 0], read(obs, "items.position"), read(obs, "items.present")[:, 0]
+        for k in range(len(present)):
+            if present[k] < 0.5:
                 continue  # empty slot
-            category = H.CATEGORIES[int(np.argmax(slot[: len(H.CATEGORIES)]))]
-            colour = H.COLOURS[int(np.argmax(slot[len(H.CATEGORIES) : f]))]
-            dirty = bool(slot[f] > 0.5)
-            want = self.predict(category, colour, dirty)
-            xy = slot[f + 2 : f + 4]
-            distances = np.linalg.norm(trays - xy, axis=1)
+            want = self.predict(self.categories[int(np.argmax(categories[k]))], self.colours[int(np.argmax(colours[k]))], bool(dirty[k] > 0.5))
+            distances = np.linalg.norm(trays - positions[k, :2], axis=1)
             at = H.DESTINATIONS[int(np.argmin(distances))] if distances.min() < self.config.placed_radius else None
-            if at != want and slot[f + 4] > -0.3:  # not placed right, and not on the floor
+            if at != want and positions[k, 2] > -0.3:  # not placed right, and not on the floor
                 return np.array([k, H.DESTINATIONS.index(want)], np.int64)
-        return np.array([H.MAX_ITEMS - 1, 0], np.int64)
+        return np.array([len(present) - 1, 0], np.int64)
 
     def observe(self, transition: Transition) -> None:
         """All it learns comes from the demonstration."""

@@ -8,8 +8,8 @@ registered agents (``embodied-bench agents`` imports every agent class) keeps wo
 without them.
 
 Hyperparameters are frozen dataclasses (``PPOConfig``, ``SACConfig``). A learner built by
-the harness (``cls(task, seed)``) uses ``Config.for_task(task.task_id)``: Stable-Baselines3's
-defaults, with the per-task changes stated under each field. To run other values, subclass
+the harness (``cls(task, seed)``) uses ``Config.for_task(task)``: Stable-Baselines3's
+defaults, with the changes the task's registration makes (and gives its reasons for). To run other values, subclass
 the learner in a file and pass ``config=`` to ``super().__init__``, then run it as
 ``--agent my_file.py:MyPPO``.
 """
@@ -82,6 +82,10 @@ class _PerTaskConfig(BaselineConfig):
     torch_threads: int = 1
     """``torch.set_num_threads`` (for the whole process): one thread is fastest for these
     small networks and keeps parallel runs (``--jobs``) from competing for cores."""
+    n_envs: int = 1
+    """Training envs stepped together (the ledger env's ``copies``: each its own layouts,
+    every step counted in the one budget): one policy call per ``n_envs`` steps. A PPO
+    rollout is ``n_steps`` steps of each env."""
 
     def __post_init__(self) -> None:
         _tuple_field(self, "net_arch")
@@ -90,20 +94,21 @@ class _PerTaskConfig(BaselineConfig):
 @dataclass(frozen=True)
 class PPOConfig(_PerTaskConfig):
     """PPO hyperparameters: Stable-Baselines3's defaults, except where a task's budget or
-    episode structure needs others (``for_task``; stated under each field)."""
+    episode structure needs others (``baseline_config["ppo"]`` in the task's family
+    package, with the reason)."""
+
+    BASELINE: ClassVar[str] = "ppo"
+    """The baseline this configures (the key of its per-task changes)."""
 
     learning_rate: float = 3e-4
     """Adam step size, constant over training."""
     n_steps: int = 2048
-    """Env steps per rollout; the policy is updated after each. cat-climb-motor,
-    table-clear-ee: 2048. treat-reach: 512 (20 updates within the 10,000 steps of its CI
-    budget, where 2048 gives 4 and learns nothing yet). cat-climb-skill: 200 (its whole budget is 2,000 steps of at most 10
-    decisions per episode, so 10 updates). table-clear-primitive: 32 (20 practice episodes
-    of at most 16 steps, so up to 10 updates). Steps of a last, unfinished rollout when the
-    budget runs out are never trained on."""
+    """Env steps per rollout; the policy is updated after each. Steps of a last,
+    unfinished rollout when the budget runs out are never trained on, so a task whose
+    budget holds few rollouts of 2048 sets a shorter one."""
     batch_size: int = 64
-    """Minibatch size of each gradient step. cat-climb-skill: 50; table-clear-primitive: 32;
-    others 64. A divisor of ``n_steps``, so no minibatch is truncated."""
+    """Minibatch size of each gradient step; a divisor of ``n_steps``, so no minibatch is
+    truncated."""
     n_epochs: int = 10
     """Passes over each rollout."""
     gamma: float = 0.99
@@ -113,8 +118,7 @@ class PPOConfig(_PerTaskConfig):
     clip_range: float = 0.2
     """PPO's clipping of the probability ratio."""
     ent_coef: float = 0.0
-    """Entropy bonus. table-clear-primitive: 0.01, so its discrete (item, destination)
-    choices keep being explored through its few updates; others 0."""
+    """Entropy bonus."""
     vf_coef: float = 0.5
     """Weight of the value loss."""
     max_grad_norm: float = 0.5
@@ -122,18 +126,16 @@ class PPOConfig(_PerTaskConfig):
     net_arch: tuple[int, ...] = (64, 64)
     """Hidden layer sizes of the policy network and, separately, of the value network."""
 
-    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
-        "treat-reach": {"n_steps": 512},
-        "cat-climb-skill": {"n_steps": 200, "batch_size": 50},
-        "table-clear-primitive": {"n_steps": 32, "batch_size": 32, "ent_coef": 0.01},
-    }
 
 
 @dataclass(frozen=True)
 class SACConfig(_PerTaskConfig):
     """SAC hyperparameters: Stable-Baselines3's defaults, except where a task's budget or
-    episode structure needs others (``for_task``; stated under each field). SAC acts in
-    continuous (Box) action spaces only, so it does not run on table-clear-primitive."""
+    episode structure needs others (``baseline_config["sac"]`` in the task's family
+    package, with the reason). SAC acts in continuous (Box) action spaces only."""
+
+    BASELINE: ClassVar[str] = "sac"
+    """The baseline this configures (the key of its per-task changes)."""
 
     learning_rate: float = 3e-4
     """Adam step size of actor, critics and entropy coefficient, constant over training."""
@@ -142,9 +144,7 @@ class SACConfig(_PerTaskConfig):
     cat-climb-motor, is 1,000,000; about 0.7 GB there), so nothing is forgotten. Memory
     grows as it fills."""
     learning_starts: int = 100
-    """Uniformly random steps before the first gradient step. cat-climb-motor and
-    table-clear-ee: 10,000 (about ten episodes of motor babbling, as RL Zoo uses for MuJoCo
-    locomotion); others 100."""
+    """Uniformly random steps before the first gradient step."""
     batch_size: int = 256
     """Transitions per gradient step."""
     tau: float = 0.005
@@ -161,10 +161,6 @@ class SACConfig(_PerTaskConfig):
     net_arch: tuple[int, ...] = (256, 256)
     """Hidden layer sizes of the actor and of each critic."""
 
-    PER_TASK: ClassVar[dict[str, dict[str, Any]]] = {
-        "cat-climb-motor": {"learning_starts": 10_000},
-        "table-clear-ee": {"learning_starts": 10_000},
-    }
 
 
 class _SB3Learner:
@@ -191,8 +187,14 @@ class _SB3Learner:
         # The config's fields are named after SB3's keyword arguments, so every one reaches it.
         kwargs = dataclasses.asdict(config)
         del kwargs["torch_threads"]
+        self.n_envs = kwargs.pop("n_envs")
         kwargs["policy_kwargs"] = {"net_arch": list(kwargs.pop("net_arch"))}
+        from stable_baselines3.common.vec_env import DummyVecEnv
+
+        # One env goes in plain (SB3 wraps it), as before copies existed: the same numbers.
         stand_in = _SpacesOnly(task.observation_space, task.action_space)
+        if self.n_envs > 1:
+            stand_in = DummyVecEnv([lambda: _SpacesOnly(task.observation_space, task.action_space)] * self.n_envs)
         self.model = getattr(sb3, self.algorithm)("MlpPolicy", stand_in, seed=_sb3_seed(seed), verbose=0, **kwargs)
 
     def learn(self, env: gym.Env, budget: int) -> None:
@@ -200,7 +202,9 @@ class _SB3Learner:
         in episodes, for more steps than the episodes can take, so the ledger ends it.
         Either way the ledger refusing a step or a reset (``BudgetExceeded``: PPO asks for
         a whole rollout past the budget) is the normal end of training."""
-        self.model.set_env(env)
+        from stable_baselines3.common.vec_env import DummyVecEnv
+
+        self.model.set_env(env if self.n_envs == 1 else DummyVecEnv([lambda e=e: e for e in env.copies(self.n_envs)]))
         if self.task.budget_unit == "steps":
             total = budget
         elif self.task.max_episode_steps:
@@ -224,7 +228,7 @@ class PPOLearner(_SB3Learner):
     config_class = PPOConfig
 
     def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | None = None) -> None:
-        super().__init__(task, seed, config or PPOConfig.for_task(task.task_id))
+        super().__init__(task, seed, config or PPOConfig.for_task(task))
 
 
 class SACLearner(_SB3Learner):
@@ -239,4 +243,4 @@ class SACLearner(_SB3Learner):
                 f"sac acts in continuous (Box) action spaces only; task {task.task_id} has {task.action_space} "
                 "(use ppo there)"
             )
-        super().__init__(task, seed, config or SACConfig.for_task(task.task_id))
+        super().__init__(task, seed, config or SACConfig.for_task(task))

@@ -22,14 +22,15 @@ from embodied_bench.tasks.cat_climb.oracle import CatClimbOracle
 from timing import time_oracle_episodes, time_steps
 
 import embodied_bench  # noqa: F401
-from embodied_bench.api import PrivilegedView
+from embodied_bench.harness.runner import privileged_view
 from embodied_bench.registry import TASKS
 
 
 def skill(rooms: int) -> tuple[float, float, int]:
     """Seconds in env.step, seconds inside its mj_step calls, decisions."""
-    env = gym.make("EmbodiedBench/CatClimbSkill-v0", layout_split="eval").unwrapped
-    view = PrivilegedView(TASKS.get("cat-climb-skill"))
+    spec = TASKS.get("cat-climb-skill").spec
+    env = gym.make(spec.gym_id, layout_split="eval").unwrapped
+    view = privileged_view(spec)
     view._switch(env)
     oracle = CatClimbOracle(None, 0, privileged=view)
     return time_oracle_episodes(env, oracle, rooms, P.MAX_DECISIONS, P.mujoco, "mj_step")
@@ -37,7 +38,7 @@ def skill(rooms: int) -> tuple[float, float, int]:
 
 def motor(steps: int) -> tuple[float, float]:
     """Seconds per env.step and per step inside its mj_step calls, random joint targets."""
-    env = gym.make("EmbodiedBench/CatClimbMotor-v0", layout_split="eval").unwrapped
+    env = gym.make(TASKS.get("cat-climb-motor").spec.gym_id, layout_split="eval").unwrapped
     env.reset(seed=0, options={"layout": 0})
     rng = np.random.default_rng(0)
     actions = rng.uniform(-1, 1, (steps, env.action_space.shape[0])).astype(np.float32)

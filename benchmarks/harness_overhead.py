@@ -35,7 +35,7 @@ from embodied_bench.registry import TASKS, resolve_agent
 
 def bare_loop(agent_ref: str, steps: int) -> float:
     """Steps/s of the plain gymnasium loop a user would write, with the same agent."""
-    spec = TASKS.get("treat-reach")
+    spec = TASKS.get("treat-reach").spec
     env = gym.make(spec.gym_id, layout_split="train")
     agent_seed, env_seed = split_seed(0)
     agent = resolve_agent(agent_ref)[1](task_info(spec, env), agent_seed)
@@ -51,7 +51,7 @@ def bare_loop(agent_ref: str, steps: int) -> float:
 
 def harness_loop(agent_ref: str, steps: int, out: Path) -> float:
     """Training steps/s inside the harness (evaluation time excluded: it is extra work)."""
-    spec = dataclasses.replace(TASKS.get("treat-reach"), budget=steps, eval_every=steps, eval_episodes=1)
+    spec = dataclasses.replace(TASKS.get("treat-reach").spec, budget=steps, eval_every=steps, eval_episodes=1)
     outcome = run_one(Job(agent=agent_ref, spec=spec, seed=0, out=str(out)))
     record = json.loads((Path(outcome.folder) / "run.json").read_text())
     assert record["status"] == "complete", record["error"]

@@ -29,7 +29,6 @@ from embodied_bench.harness.isolation import Limits
 from embodied_bench.harness.runner import Job, run_one
 from embodied_bench.registry import TASKS
 
-TASKS_DEFAULT = ("treat-reach", "cat-climb-skill", "cat-climb-motor", "table-clear-primitive", "table-clear-ee")
 
 
 class PhysicsClock:
@@ -65,7 +64,7 @@ class PhysicsClock:
 
 def one_run(task: str, steps: int, isolated: bool) -> tuple[int, float, float]:
     """(env steps, training seconds, physics seconds) of one harness run."""
-    spec = TASKS.get(task)
+    spec = TASKS.get(task).spec
     budget = steps if spec.budget_unit == "steps" else max(1, steps // 200)
     spec = dataclasses.replace(spec, budget=budget, eval_every=budget, eval_episodes=1)
     with tempfile.TemporaryDirectory() as out, PhysicsClock() as clock:
@@ -81,7 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--tasks", default=",".join(TASKS_DEFAULT))
+    parser.add_argument("--tasks", default=",".join(TASKS.ids()), help="Comma-separated tasks [default: the newest version of every registered task].")
     parser.add_argument("--no-isolation", action="store_true")
     args = parser.parse_args()
     print(f"{'task':<22} {'harness steps/s':>16} {'physics steps/s':>16} {'ratio':>7} {'isolated steps/s':>17} {'isolation cost':>15}")

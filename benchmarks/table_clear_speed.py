@@ -5,8 +5,8 @@
 1. primitive: decisions per second (scripted oracle), time in env.step over the time
    inside its ``stepSimulation`` calls (goal <= 1.2);
 2. end effector: steps per second with random commands, same ratio (goal <= 1.2);
-3. a full one-shot evaluation (20 held-out layouts of 5 households, 5 demonstrations
-   recorded) with the oracle and with oneshot-nn, wall seconds.
+3. a full one-shot evaluation (every held-out layout, four per household, one
+   demonstration recorded per household) with the oracle and with oneshot-nn, wall seconds.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from embodied_bench.tasks.table_clear.oracle import TableClearOracle
 from timing import time_oracle_episodes, time_steps
 
 import embodied_bench  # noqa: F401
-from embodied_bench.api import PrivilegedView
+from embodied_bench.harness.runner import privileged_view
 from embodied_bench.harness.ledger import ActionChecker
 from embodied_bench.harness.runner import evaluate, make_envs, task_info
 from embodied_bench.registry import TASKS, load_reference
@@ -31,34 +31,35 @@ from embodied_bench.registry import TASKS, load_reference
 
 def primitive(layouts: int) -> tuple[float, float, int]:
     """Seconds in env.step, seconds inside its stepSimulation calls, decisions."""
-    env = gym.make("EmbodiedBench/TableClearPrimitive-v0", layout_split="eval").unwrapped
-    view = PrivilegedView(TASKS.get("table-clear-primitive"))
+    task = TASKS.get("table-clear-primitive")
+    env = gym.make(task.spec.gym_id, layout_split="eval").unwrapped
+    view = privileged_view(task.spec)
     view._switch(env)
     oracle = TableClearOracle(None, 0, privileged=view)
-    return time_oracle_episodes(env, oracle, layouts, 16, S.pb, "stepSimulation")
+    return time_oracle_episodes(env, oracle, layouts, task.max_episode_steps, S.pb, "stepSimulation")
 
 
 def end_effector(steps: int) -> tuple[float, float]:
-    env = gym.make("EmbodiedBench/TableClearEE-v0", layout_split="eval").unwrapped
+    env = gym.make(TASKS.get("table-clear-ee").spec.gym_id, layout_split="eval").unwrapped
     env.reset(seed=0, options={"layout": 0})
     actions = np.random.default_rng(0).uniform(-1, 1, (steps, 5)).astype(np.float32)
     return time_steps(env, actions, S.pb, "stepSimulation")
 
 
 def one_shot_evaluation(agent_ref: str) -> float:
-    spec = TASKS.get("table-clear-primitive")
+    spec = TASKS.get("table-clear-primitive").spec
     E._demonstration.cache_clear()
     _, eval_env = make_envs(spec)
     cls = load_reference(agent_ref)
     info = task_info(spec, eval_env)
     if getattr(cls, "privileged", False):
-        view = PrivilegedView(spec)
+        view = privileged_view(spec)
         view._switch(eval_env)
         agent = cls(info, 0, privileged=view)
     else:
         agent = cls(info, 0)
     start = time.perf_counter()
-    scores = evaluate(agent, eval_env, spec, ActionChecker(eval_env.action_space), "benchmark")
+    scores, _ = evaluate(agent, eval_env, spec, ActionChecker(eval_env.action_space), "benchmark")
     seconds = time.perf_counter() - start
     print(f"   {agent_ref.rsplit(':', 1)[1]}: success {scores['eval_success']:.2f}, items right {scores['eval_partial']:.2f}, cost {scores['eval_cost']:.2f}")
     return seconds

@@ -26,11 +26,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
+
+from embodied_bench.observations import ObservationLayout
 
 BudgetUnit = Literal["steps", "episodes"]
 BUDGET_UNITS: tuple[str, ...] = ("steps", "episodes")
@@ -64,7 +68,8 @@ class TaskSpec:
     """The ``N`` of the gymnasium id; bumped on any change of dynamics, reward,
     observation or termination."""
     family: str
-    """Task family: the package under ``embodied_bench.tasks`` that holds the env."""
+    """Task family, by name (the folder under ``tasks/``; the registration's entry point
+    says which package holds the env)."""
     budget: int
     """Interactions the agent may learn from, in ``budget_unit``."""
     budget_unit: BudgetUnit
@@ -87,8 +92,26 @@ class TaskSpec:
     one_shot: bool = False
     """Every layout comes with a demonstration (``info["demonstrations"]`` on reset), so
     the evaluation at checkpoint 0, before any practice, is the first-attempt score."""
+    levels: tuple[str, ...] = ()
+    """Difficulty levels, easiest first. Every layout is labelled with one
+    (``info["level"]`` on reset), held-out layout ``i`` is of level ``level_of(i)`` (so
+    each level has the same number of held-out layouts), and runs record success and
+    score per level. Empty: the task has no levels."""
+    level_block: int = 1
+    """Held-out layouts come in blocks of this many that share a level (table-clear: the
+    four attempts of one household): layout ``i`` is of level ``levels[(i // level_block)
+    % len(levels)]``."""
+    graded_score: str = ""
+    """What the task's graded score (``info["partial"]``, in [0, 1], 1 exactly on success)
+    measures, in words. Empty: the task grades nothing beyond success."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(self.levels))
+        if len(set(self.levels)) != len(self.levels) or not all(isinstance(n, str) and n for n in self.levels):
+            raise ValueError(f"task {self.id}: levels must be distinct non-empty names")
+        if int(self.level_block) < 1:
+            raise ValueError(f"task {self.id}: level_block must be at least 1")
+
         if self.budget_unit not in BUDGET_UNITS:
             raise ValueError(f"task {self.id}: budget_unit must be one of {BUDGET_UNITS}, got {self.budget_unit!r}")
         for name in ("budget", "eval_every", "eval_episodes"):
@@ -96,6 +119,12 @@ class TaskSpec:
                 raise ValueError(f"task {self.id}: {name} must be positive")
         if not 0.0 <= self.threshold <= 1.0:
             raise ValueError(f"task {self.id}: threshold must lie in [0, 1]")
+
+    @property
+    def name(self) -> str:
+        """The versioned name, ``"treat-reach@v0"``: how registries, run folders and
+        tables name this task."""
+        return task_name(self.id, self.version)
 
     def scaled(self, scale: float) -> "TaskSpec":
         """The same protocol with the evaluation interval multiplied by ``scale`` (rounded,
@@ -109,6 +138,10 @@ class TaskSpec:
         full, rest = divmod(self.budget, self.eval_every)
         budget = full * eval_every + (max(1, min(eval_every - 1, round(rest * scale))) if rest else 0)
         return dataclasses.replace(self, budget=budget, eval_every=eval_every)
+
+    def level_of(self, index: int) -> str | None:
+        """The level of held-out layout ``index`` (None for a task without levels)."""
+        return self.levels[(index // self.level_block) % len(self.levels)] if self.levels else None
 
     def checkpoints(self) -> list[int]:
         """Budget positions at which the harness evaluates: 0, every ``eval_every``, and
@@ -130,6 +163,107 @@ class TaskSpec:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
+RANKINGS: tuple[str, ...] = ("success", "score")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A frozen list of task versions that a leaderboard table scores."""
+
+    name: str
+    tasks: tuple[str, ...]
+    """Versioned task names, ``"treat-reach@v1"``: adding a task version never changes a suite."""
+    official: bool = False
+    """Submissions must follow every task's full protocol with at least
+    ``registry.OFFICIAL_MIN_SEEDS`` seeds."""
+    ranks_by: str = "success"
+    """What ranks its table (the Embodied Turing score is the IQM of its normalised AUC over
+    every run of every task): ``"success"`` (the strict measure) or ``"score"`` (the tasks'
+    graded scores, which credit progress before mastery); the other is shown beside it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", tuple(self.tasks))
+        if self.ranks_by not in RANKINGS:
+            raise ValueError(f"suite {self.name}: ranks_by must be one of {RANKINGS}, got {self.ranks_by!r}")
+
+
+def task_name(task_id: str, version: int) -> str:
+    return f"{task_id}@v{version}"
+
+
+@dataclass(frozen=True)
+class CIBudget:
+    """A task's CI budget: its protocol scaled down, the same for every baseline, for the
+    regression check (``embodied-bench regress``)."""
+
+    budget_scale: float
+    """``--budget-scale``: budget and evaluation interval multiplied by this (the
+    checkpoints stay the same in number)."""
+    eval_episodes: int
+    """``--eval-episodes``: the first this many held-out layouts at every checkpoint."""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.budget_scale) and 0 < self.budget_scale <= 1):
+            raise ValueError(f"a CI budget scale lies in (0, 1], got {self.budget_scale}")
+        if int(self.eval_episodes) < 1:
+            raise ValueError("a CI budget evaluates at least one layout")
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """A registered task: its protocol (``spec``, what a run records and is scored under)
+    and everything the suite's tools need to know about it, declared once, in its family
+    package, with ``registry.register_task``. ``regress``, the reference runs, the tests'
+    registry-wide sweeps, the benchmarks and the generated tables read it from the
+    registry; no table elsewhere is keyed by task names."""
+
+    spec: TaskSpec
+    entry_point: str
+    """``"module:Class"`` of the gymnasium env."""
+    max_episode_steps: int | None
+    """The registered ``TimeLimit``."""
+    package: str
+    """The family package (its code and assets are the task's hash)."""
+    ci_budget: CIBudget
+    baselines: tuple[str, ...]
+    """The reference baselines that run on this task (``regress``, official references)."""
+    left_out: Mapping[str, str] = field(default_factory=dict)
+    """Baseline -> why it does not run here, in words."""
+    world_model: str | None = None
+    """``"module:function"``: ``function(env, threads) -> WorldModel``, the simulator as a
+    planning model for privileged agents (``PrivilegedView.world_model``); None: none."""
+    tags: tuple[str, ...] = ()
+    """What kind of task it is, e.g. ``"skill"``, ``"motor"``, ``"one-shot"``, ``"warm-up"``."""
+    action_proposals: str | None = None
+    """``"module:function"``: ``function(observation) -> (K, *action_shape)`` candidate
+    actions worth trying from an observation (no privilege: the observation and what a
+    body knows of itself, e.g. where a jump lands), for planners of any kind; told to
+    agents in ``TaskInfo.action_proposals``. None: the task offers none."""
+    baseline_config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Baseline name -> the config fields that differ from its defaults on this task
+    (``BaselineConfig.for_task``), each with its reason in the family package."""
+    env_defaults: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments registered with gymnasium for this task's env."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "left_out", _frozen(self.left_out))
+        object.__setattr__(self, "baseline_config", MappingProxyType({k: _frozen(v) for k, v in (self.baseline_config or {}).items()}))
+        object.__setattr__(self, "env_defaults", _frozen(self.env_defaults))
+        object.__setattr__(self, "baselines", tuple(self.baselines))
+        object.__setattr__(self, "tags", tuple(self.tags))
+        both = sorted(set(self.baselines) & set(self.left_out))
+        if both:
+            raise ValueError(f"task {self.name}: {', '.join(both)} both run and are left out")
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
 @dataclass(frozen=True)
 class TaskInfo:
     """Everything an ordinary agent is told about a task: never a simulator handle."""
@@ -144,6 +278,15 @@ class TaskInfo:
     eval_every: int
     cost_limit: float
     max_episode_steps: int | None
+    observation_layout: ObservationLayout | None = None
+    """The named parts of the observation vector (the env's ``observation_layout``)."""
+    action_proposals: str | None = None
+    """``"module:function"`` of the task's candidate actions from an observation
+    (``Task.action_proposals``; load it with ``registry.load_reference``), or None."""
+
+    @property
+    def name(self) -> str:
+        return task_name(self.task_id, self.version)
 
 
 class Transition(NamedTuple):
@@ -207,10 +350,11 @@ class PrivilegedView:
     The harness switches ``env`` between the training env and the evaluation env; read it
     afresh in every ``act`` call rather than keeping a reference."""
 
-    __slots__ = ("_env", "spec")
+    __slots__ = ("_env", "spec", "_world_model")
 
-    def __init__(self, spec: TaskSpec) -> None:
+    def __init__(self, spec: TaskSpec, world_model: Any = None) -> None:
         self.spec = spec
+        self._world_model = world_model  # the task's ``function(env, threads)``, or None
         self._env: gym.Env | None = None
 
     @property
@@ -227,9 +371,9 @@ class PrivilegedView:
         bound to the env in play now: ``rollout(actions)`` simulates candidate action
         sequences from its current state without touching it. ``threads``: native threads
         for batched rollouts (MuJoCo tasks). Raises ValueError for a task that offers none."""
-        from embodied_bench import world_model
-
-        return world_model.load(self.env, self.spec.family, threads)
+        if self._world_model is None:
+            raise ValueError(f"task {self.spec.name} offers no world model for planners")
+        return self._world_model(self.env, threads)
 
 
 def is_privileged(cls: type) -> bool:

@@ -1,9 +1,15 @@
 """MuJoCo, imported and rendered with messages that say what to install when OpenGL is
-missing (MuJoCo picks its GL back end from ``MUJOCO_GL`` when it is imported)."""
+missing (MuJoCo picks its GL back end from ``MUJOCO_GL`` when it is imported).
+
+Importing this module on Linux without a display, with ``MUJOCO_GL`` unset and an EGL
+library installed (found with ``ctypes.util.find_library``), sets ``MUJOCO_GL=egl`` for
+the process and the processes it starts, so offscreen rendering works headless."""
 
 from __future__ import annotations
 
+import ctypes.util
 import os
+import sys
 from typing import Any
 
 _HOW = (
@@ -15,6 +21,19 @@ _HOW = (
 def _backend() -> str:
     return os.environ.get("MUJOCO_GL", "(unset: GLFW, which needs a display)")
 
+
+# Headless Linux (no display to open a GLFW window on) with an EGL library: render
+# offscreen with EGL, which Mesa provides on a CPU, unless the user chose a back end. It is
+# chosen before MuJoCo is imported, which is when MuJoCo reads the choice; without EGL the
+# default stays, so simulation works and only rendering says what to install.
+if (
+    sys.platform.startswith("linux")
+    and "MUJOCO_GL" not in os.environ
+    and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    and "mujoco" not in sys.modules
+    and ctypes.util.find_library("EGL") is not None
+):
+    os.environ["MUJOCO_GL"] = "egl"
 
 try:
     import mujoco  # noqa: F401  (re-exported)

@@ -14,7 +14,7 @@ from typing import Any, Generic, Iterator, TypeVar
 
 import gymnasium as gym
 
-from embodied_bench.api import TaskSpec
+from embodied_bench.api import CIBudget, Suite, Task, TaskSpec
 
 T = TypeVar("T")
 
@@ -129,17 +129,99 @@ class Registry(Generic[T]):
         return len(self._entries)
 
 
-TASKS: Registry[TaskSpec] = Registry("task")
-SUITES: Registry[tuple[str, ...]] = Registry("suite")
+class TaskRegistry(Registry[Task]):
+    """Tasks keyed by versioned name, ``"cat-climb-skill@v0"``, with the gymnasium id as
+    an alias; a bare id, ``"cat-climb-skill"``, names the newest registered version. Old
+    versions stay registered and runnable as long as their code exists."""
+
+    def __init__(self) -> None:
+        super().__init__("task")
+        self._newest: dict[str, tuple[int, str]] = {}
+
+    def add(self, task: Task) -> None:
+        spec = task.spec
+        if spec.id in self._entries or spec.id in self._aliases:
+            raise RegistryError(f"task id {spec.id!r} collides with a registered name")
+        self.register(task.name, task, aliases=(spec.gym_id,))
+        if spec.version > self._newest.get(spec.id, (-1, ""))[0]:
+            self._newest[spec.id] = (spec.version, task.name)
+
+    def canonical(self, name: str) -> str:
+        if name in self._newest and name not in self._entries:
+            return self._newest[name][1]
+        try:
+            return super().canonical(name)
+        except RegistryError:
+            raise RegistryError(f"unknown task {name!r}{_nearest(name, self.names() + list(self._newest))}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self._newest
+
+    def ids(self) -> list[str]:
+        """The bare task ids, each naming its newest version."""
+        return sorted(self._newest)
+
+    def is_newest(self, name: str) -> bool:
+        key = self.canonical(name)
+        return self._newest[self.get(key).spec.id][1] == key
+
+    def unregister(self, name: str) -> None:
+        """Remove a task (tests that register a family of their own clean up with it)."""
+        key = self.canonical(name)
+        task = self.get(key)
+        del self._entries[key]
+        self._aliases = {a: n for a, n in self._aliases.items() if n != key}
+        rest = [self.get(n) for n in self.names() if self.get(n).spec.id == task.spec.id]
+        if rest:
+            newest = max(rest, key=lambda t: t.spec.version)
+            self._newest[task.spec.id] = (newest.spec.version, newest.name)
+        else:
+            del self._newest[task.spec.id]
+        gym.registry.pop(task.spec.gym_id, None)
+
+
+TASKS = TaskRegistry()
+SUITES: Registry[Suite] = Registry("suite")
 AGENTS: Registry[type] = Registry("agent")
 
 
-def register_task(spec: TaskSpec, entry_point: str, max_episode_steps: int | None, **env_defaults: Any) -> None:
-    """Register a task with gymnasium (string entry point, lazy import) and with ``TASKS``."""
+def register_task(
+    spec: TaskSpec,
+    entry_point: str,
+    *,
+    max_episode_steps: int | None,
+    ci_budget: CIBudget,
+    baselines: tuple[str, ...],
+    left_out: dict[str, str] | None = None,
+    world_model: str | None = None,
+    tags: tuple[str, ...] = (),
+    baseline_config: dict[str, dict[str, Any]] | None = None,
+    env_defaults: dict[str, Any] | None = None,
+    action_proposals: str | None = None,
+) -> Task:
+    """Register a task with gymnasium (string entry point, lazy import) and with ``TASKS``:
+    its protocol and every fact the suite's tools read about it (see ``api.Task``). The
+    family package is the entry point's package."""
     if spec.gym_id.rsplit("-v", 1)[-1] != str(spec.version):
         raise RegistryError(f"task {spec.id}: gym id {spec.gym_id} does not end in -v{spec.version}")
-    TASKS.register(spec.id, spec, aliases=(spec.gym_id,))
-    gym.register(id=spec.gym_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=env_defaults)
+    module = entry_point.partition(":")[0]
+    task = Task(
+        spec=spec,
+        entry_point=entry_point,
+        max_episode_steps=max_episode_steps,
+        package=module.rpartition(".")[0] or module,
+        ci_budget=ci_budget,
+        baselines=tuple(baselines),
+        left_out=left_out or {},
+        world_model=world_model,
+        tags=tuple(tags),
+        action_proposals=action_proposals,
+        baseline_config=baseline_config or {},
+        env_defaults=env_defaults or {},
+    )
+    TASKS.add(task)
+    gym.register(id=spec.gym_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=dict(task.env_defaults))
+    return task
 
 
 OFFICIAL_SUITES: set[str] = set()
@@ -149,12 +231,20 @@ budget and held-out layouts, at least ``OFFICIAL_MIN_SEEDS`` seeds); filled by
 OFFICIAL_MIN_SEEDS = 10
 
 
-def register_suite(name: str, task_ids: tuple[str, ...], *, official: bool = False) -> None:
-    for task_id in task_ids:
-        TASKS.canonical(task_id)
-    SUITES.register(name, tuple(task_ids))
+def register_suite(name: str, task_names: tuple[str, ...], *, official: bool = False, ranks_by: str = "success") -> Suite:
+    """A suite is a frozen tuple of task versions (``"treat-reach@v0"``): adding a version
+    of a task never changes a suite; a new list is a new suite. ``ranks_by``: what ranks
+    its leaderboard table (``Suite.ranks_by``)."""
+    for task in task_names:
+        if "@v" not in task:
+            raise RegistryError(f"suite {name}: name each task with its version (e.g. {task}@v0); suites are frozen")
+        if TASKS.canonical(task) != task:
+            raise RegistryError(f"suite {name}: {task} is not a registered task version")
+    suite = Suite(name, tuple(task_names), official, ranks_by)
+    SUITES.register(name, suite)
     if official:
         OFFICIAL_SUITES.add(name)
+    return suite
 
 
 def agent_name(ref: str) -> str:
@@ -180,14 +270,14 @@ def resolve_agent(name: str) -> tuple[str, type]:
 
 
 def resolve_tasks(task_names: tuple[str, ...], suite_names: tuple[str, ...]) -> list[TaskSpec]:
-    """Task specs for the names given (short names or gym ids) and every task of each suite,
-    in order, without repeats."""
-    ids: list[str] = []
+    """Task specs for the names given (``id`` for the newest version, ``id@vN`` or the
+    gym id for a given one) and every task of each suite, in order, without repeats."""
+    names: list[str] = []
     for suite in suite_names:
-        ids.extend(SUITES.get(suite))
-    ids.extend(task_names)
+        names.extend(SUITES.get(suite).tasks)
+    names.extend(task_names)
     seen: dict[str, TaskSpec] = {}
-    for task_id in ids:
-        key = TASKS.canonical(task_id)
-        seen.setdefault(key, TASKS.get(key))
+    for name in names:
+        key = TASKS.canonical(name)
+        seen.setdefault(key, TASKS.get(key).spec)
     return list(seen.values())

@@ -1,8 +1,9 @@
 """The planning interface to a task's own simulator, for privileged planners.
 
-A task family offers one by defining ``world_model(env, threads) -> WorldModel`` in
-``embodied_bench.tasks.<family>.planning``; a privileged agent gets it through
-``PrivilegedView.world_model()``. Ordinary agents never see it.
+A task offers one by naming ``"module:function"`` in its registration (``world_model=``),
+where ``function(env, threads) -> WorldModel``; a privileged agent gets it through
+``PrivilegedView.world_model()`` (``harness.runner.privileged_view`` binds it). Ordinary
+agents never see it.
 
 ``MujocoRollouts`` is the shared engine for MuJoCo tasks: candidate control sequences from
 one start state, batched through ``mujoco.rollout`` on a pool of native threads.
@@ -10,7 +11,6 @@ one start state, batched through ``mujoco.rollout`` on a pool of native threads.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -37,15 +37,6 @@ class WorldModel(Protocol):
             have ended).
         """
         ...
-
-
-def load(env: Any, family: str, threads: int = 1) -> WorldModel:
-    """The world model of ``env`` (an unwrapped env of task family ``family``)."""
-    try:
-        module = importlib.import_module(f"embodied_bench.tasks.{family}.planning")
-    except ModuleNotFoundError as exc:
-        raise ValueError(f"task family {family!r} offers no world model for planners (no planning module)") from exc
-    return module.world_model(env, threads)
 
 
 _STATE = mujoco.mjtState.mjSTATE_FULLPHYSICS

@@ -1,12 +1,19 @@
 """The suite's tasks, one package per family. Importing this package registers every task
-with gymnasium and with ``embodied_bench.registry.TASKS``, and defines the suites."""
+with gymnasium and with ``embodied_bench.registry.TASKS``, and defines the suites.
+
+A new family is a folder here and one name in the import below: its ``__init__.py``
+registers its tasks with everything the tools read about them."""
 
 from embodied_bench.tasks import cat_climb, table_clear, treat_reach  # noqa: F401  (register their tasks)
 
 from embodied_bench.registry import register_suite
 
 # Suites are frozen: a suite's task list never changes; a new list is a new name.
-register_suite("ett-warmup-v0", ("treat-reach",))
+register_suite("ett-warmup-v0", ("treat-reach@v0",))
 # The first official suite: planning a route of jumps, and one-shot table clearing, each
 # through a skill interface and a motor interface. treat-reach stays a warm-up outside it.
-register_suite("ett-core-v0", ("cat-climb-skill", "cat-climb-motor", "table-clear-primitive", "table-clear-ee"), official=True)
+register_suite("ett-core-v0", ("cat-climb-skill@v0", "cat-climb-motor@v0", "table-clear-primitive@v0", "table-clear-ee@v0"), official=True)
+# v1 of both: difficulty levels, graded scores, protocols a CPU affords. Ranked by the
+# graded score, which credits progress before mastery (success stays beside it).
+register_suite("ett-warmup-v1", ("treat-reach@v1",), ranks_by="score")
+register_suite("ett-core-v1", ("cat-climb-skill@v1", "cat-climb-motor@v1", "table-clear-primitive@v1", "table-clear-ee@v1"), official=True, ranks_by="score")

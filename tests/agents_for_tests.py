@@ -260,3 +260,32 @@ class EnvSnoop(CountingAgent):
         if found:
             raise RuntimeError(f"reached {found} env objects")
         return super().act(observation, explore)
+
+
+class CopiesLearner(GreedyLearner):
+    """Steps three copies of the training env in turn until the ledger stops it."""
+
+    def learn(self, env, budget: int) -> None:
+        envs = env.copies(3)
+        for e in envs:
+            e.reset()
+        while True:
+            for e in envs:
+                _, _, terminated, truncated, _ = e.step(self.rng.uniform(-1, 1, 2).astype(np.float32))
+                self.steps += 1
+                if terminated or truncated:
+                    e.reset()
+
+    def act(self, observation, explore=False):
+        return np.full(2, np.tanh(self.steps / 100.0), np.float32)  # changes as it trains
+
+
+class VectorLearner(CopiesLearner):
+    """The same through a gymnasium vector env of two copies."""
+
+    def learn(self, env, budget: int) -> None:
+        vec = env.vector(2)
+        vec.reset(seed=None)
+        while True:
+            vec.step(self.rng.uniform(-1, 1, (2, 2)).astype(np.float32))
+            self.steps += 2

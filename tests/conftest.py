@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # extras are installed. With EMBODIED_BENCH_STRICT_SKIPS=1 (set by .ci/run) any other
 # skip fails the test: on a machine that has what a test needs, nothing skips silently.
 
-EXTRAS: dict[str, tuple[str, ...]] = {"sb3": ("stable_baselines3", "torch"), "ray": ("ray",)}
+EXTRAS: dict[str, tuple[str, ...]] = {"sb3": ("stable_baselines3", "torch"), "ray": ("ray",), "video": ("imageio", "imageio_ffmpeg")}
 """Extra (setup.cfg) -> the modules its tests need."""
 _MISSING_EXTRA: set[str] = set()
 
@@ -56,7 +56,7 @@ def agent_ref(name: str) -> str:
 @pytest.fixture
 def mini_spec() -> TaskSpec:
     """treat-reach with a tiny budget and few evaluation episodes: a whole run in ~1 s."""
-    return dataclasses.replace(TASKS.get("treat-reach"), budget=600, eval_every=200, eval_episodes=3)
+    return dataclasses.replace(TASKS.get("treat-reach").spec, budget=600, eval_every=200, eval_episodes=3)
 
 
 DATA = ROOT / "tests" / "data"

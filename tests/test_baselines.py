@@ -15,7 +15,8 @@ from embodied_bench.baselines.cem_learned import CEMLearnedConfig, EnsembleModel
 from embodied_bench.baselines.cem_sim import CEMSim, CEMSimConfig
 from embodied_bench.baselines.random_agent import RandomAgent
 
-from embodied_bench.api import PrivilegedView, Transition
+from embodied_bench.api import Transition
+from embodied_bench.harness.runner import privileged_view
 from embodied_bench.harness.runner import make_envs, task_info
 from embodied_bench.registry import AGENTS, TASKS
 
@@ -50,7 +51,7 @@ def test_each_baseline_config_field_is_documented(agent):
         tree = ast.parse(inspect.getsource(klass))
         body = tree.body[0].body
         for i, node in enumerate(body):
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id != "PER_TASK":
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 doc = body[i + 1] if i + 1 < len(body) else None
                 assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant), f"{klass.__name__}.{node.target.id} has no docstring"
 
@@ -96,7 +97,7 @@ def test_cem_over_multidiscrete_scores_each_distinct_candidate_once():
 
 
 def _eval_env(task: str):
-    spec = TASKS.get(task)
+    spec = TASKS.get(task).spec
     train, evaluation = make_envs(spec)
     train.close()
     return spec, evaluation
@@ -148,7 +149,7 @@ def test_table_clear_world_model_matches_the_env_and_leaves_the_scene_untouched(
 def test_world_model_is_refused_where_a_task_offers_none():
     spec, env = _eval_env("table-clear-ee")
     env.reset(seed=0, options={"layout": 0})
-    view = PrivilegedView(spec)
+    view = privileged_view(spec)
     view._switch(env)
     with pytest.raises(ValueError, match="no world model"):
         view.world_model()
@@ -157,7 +158,7 @@ def test_world_model_is_refused_where_a_task_offers_none():
 
 def _cem_sim_episode(seed: int) -> list[np.ndarray]:
     spec, env = _eval_env("treat-reach")
-    view = PrivilegedView(spec)
+    view = privileged_view(spec)
     view._switch(env)
     config = dataclasses.replace(CEMSimConfig.for_task("treat-reach"), population=8, iterations=1)
     agent = CEMSim(task_info(spec, env), seed, privileged=view, config=config)

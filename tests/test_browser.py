@@ -84,7 +84,7 @@ def test_leaderboard_site_renders_and_links(tmp_path):
     from conftest import ROOT
 
     root = tmp_path / "leaderboard"
-    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach" / "random", root / "baselines" / "treat-reach" / "random")
+    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach@v0" / "random", root / "baselines" / "treat-reach@v0" / "random")
     (root / "submissions").mkdir()
     bundle = make_bundle(tmp_path / "bundle")
     assert cli("submit", bundle, "--name", "hill-climber", "--root", root, "--min-seeds", 3).exit_code == 0
@@ -109,3 +109,53 @@ def test_leaderboard_site_renders_and_links(tmp_path):
     assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
     drawn = (imread(shot)[..., :3] < 0.9).any(axis=-1)
     assert 0.02 < drawn.mean() < 0.8
+
+
+# Waits for every video to load its first frame (or fail), then reports.
+VIDEO_PROBE = """<script>
+window.addEventListener("load", async () => {
+  const vids = Array.from(document.querySelectorAll("video"));
+  await Promise.all(vids.map((v) => v.readyState >= 2 ? null : new Promise((done) => {
+    v.addEventListener("loadeddata", done); v.addEventListener("error", done); setTimeout(done, 8000);
+  })));
+  const imgs = Array.from(document.images);
+  document.title = "probe:" + JSON.stringify({videos: vids.length, playable: vids.filter((v) => v.readyState >= 2 && v.videoWidth > 0).length, images: imgs.length, loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length});
+});
+</script>"""
+
+
+def _video_probe(tmp_path: Path, page: Path) -> dict:
+    probe = page.with_name(f"probe-{page.name}")
+    probe.write_text(page.read_text().replace("</body>", VIDEO_PROBE + "</body>"))
+    dom = _chromium(tmp_path, "--virtual-time-budget=20000", "--autoplay-policy=no-user-gesture-required", "--dump-dom", probe.as_uri())
+    probe.unlink()
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r"<title>probe:(\{.*?\})</title>", dom.stdout)
+    assert found, f"the probe did not run: {dom.stdout[:500]}"
+    return json.loads(found.group(1))
+
+
+@pytest.mark.extra("video")
+def test_clips_play_in_the_report_and_on_the_leaderboard_site(tmp_path):
+    from test_leaderboard import cli
+
+    from embodied_bench import video
+
+    runs = tmp_path / "runs"
+    tiny = ("--seeds", "1", "--budget-scale", "0.02", "--eval-episodes", "2", "--jobs", "1", "--record-video")
+    assert cli("run", "--agent", "scripted", "--agent", "random", "--task", "treat-reach", *tiny, "--out", runs).exit_code == 0
+    assert cli("report", runs, "--out", tmp_path / "report", "--reps", 500, "--band-reps", 200, "--no-svg").exit_code == 0
+    seen = _video_probe(tmp_path, tmp_path / "report" / "report.html")
+    assert seen["videos"] == 4 and seen["playable"] == 4 and seen["loaded"] == seen["images"]
+    for gif in (tmp_path / "report" / "videos").glob("*.gif"):  # what report.md shows
+        assert len(video.read_clip(gif)) > 3
+
+    root = tmp_path / "leaderboard"
+    (root / "submissions").mkdir(parents=True)
+    assert cli("run", "--agent", "scripted", "--task", "treat-reach", *tiny, "--out", root / "baselines" / "official").exit_code == 0
+    assert cli("leaderboard", "--root", root, "--reps", 500).exit_code == 0
+    index = _video_probe(tmp_path, root / "site" / "index.html")
+    assert index["videos"] == 1 and index["playable"] == 1  # the last checkpoint's clip
+    page = _video_probe(tmp_path, root / "site" / "references" / "scripted.html")
+    assert page["videos"] == 2 and page["playable"] == 2 and page["loaded"] == page["images"]
+    assert sorted(p.suffix for p in (root / "site" / "clips").iterdir()) == [".mp4", ".mp4", ".png", ".png"]

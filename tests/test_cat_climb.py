@@ -141,7 +141,7 @@ def test_train_and_eval_rooms_never_coincide():
 
 
 def _score(agent: str, tmp_path) -> tuple[float, float]:
-    spec = dataclasses.replace(TASKS.get("cat-climb-skill"), budget=4, eval_every=4, eval_episodes=10)
+    spec = dataclasses.replace(TASKS.get("cat-climb-skill").spec, budget=4, eval_every=4, eval_episodes=10)
     outcome = run_one(Job(agent=agent, spec=spec, seed=0, out=str(tmp_path)))
     assert outcome.status == "complete", outcome.error
     curve = pd.read_csv(f"{outcome.folder}/curve.csv")

@@ -34,9 +34,20 @@ def test_listings():
     suites = invoke("suites")
     assert suites.exit_code == 0 and "ett-warmup-v0" in suites.output
     core = next(line for line in suites.output.splitlines() if line.startswith("ett-core-v0 "))
-    assert core.split(None, 2)[1:] == ["yes", "cat-climb-skill, cat-climb-motor, table-clear-primitive, table-clear-ee"]
+    assert core.split(None, 3)[1:] == ["yes", "success", "cat-climb-skill@v0, cat-climb-motor@v0, table-clear-primitive@v0, table-clear-ee@v0"]
     warmup = next(line for line in suites.output.splitlines() if line.startswith("ett-warmup-v0 "))
-    assert warmup.split()[1:] == ["no", "treat-reach"]
+    assert warmup.split()[1:] == ["no", "success", "treat-reach@v0"]
+    v1 = next(line for line in suites.output.splitlines() if line.startswith("ett-core-v1 "))
+    assert v1.split(None, 3)[1:] == ["yes", "score", "cat-climb-skill@v1, cat-climb-motor@v1, table-clear-primitive@v1, table-clear-ee@v1"]
+
+
+def test_tasks_are_listed_by_version_and_filtered_by_tag():
+    one_shot = invoke("tasks", "--tag", "one-shot")
+    assert one_shot.exit_code == 0
+    names = [line.split()[0] for line in one_shot.output.splitlines()[2:]]
+    assert names == ["table-clear-ee@v0", "table-clear-ee@v1", "table-clear-primitive@v0", "table-clear-primitive@v1"]
+    bad = CliRunner().invoke(main, ["tasks", "--tag", "flying"])
+    assert bad.exit_code == 2 and "--tag flying: no task has this tag" in bad.output
 
 
 @pytest.mark.parametrize(
@@ -44,7 +55,7 @@ def test_listings():
     [
         (["--agent", "random", "--task", "treat-rech"], "unknown task 'treat-rech'; did you mean treat-reach"),
         (["--agent", "randm", "--task", "treat-reach"], "unknown agent 'randm'; did you mean random?"),
-        (["--agent", "random", "--suite", "ett-cor"], "unknown suite 'ett-cor'; did you mean ett-core-v0"),
+        (["--agent", "random", "--suite", "ett-cor"], "unknown suite 'ett-cor'; did you mean ett-core-v1, ett-core-v0"),
         (["--agent", "missing_file.py:Agent", "--task", "treat-reach"], "agent file missing_file.py does not exist"),
         (["--agent", f"{Path(__file__).parent / 'agents_for_tests.py'}:NoSuchAgent", "--task", "treat-reach"], "has no attribute 'NoSuchAgent'"),
         (["--agent", "json:JSONDecoder", "--task", "treat-reach"], "neither an Agent"),
@@ -75,7 +86,7 @@ def test_out_that_is_a_file_is_bad_input(tmp_path):
 
 @pytest.mark.parametrize("content", [b"[]", b"\xff\xfe not utf-8", b"{ broken"])
 def test_unreadable_records_are_refused_then_redone_with_resume(tmp_path, content):
-    folder = tmp_path / "treat-reach/scripted/seed-0"
+    folder = tmp_path / "treat-reach@v1/scripted/seed-0"
     folder.mkdir(parents=True)
     (folder / "run.json").write_bytes(content)
     args = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "1", *SMALL, "--out", str(tmp_path), "--jobs", "1"]
@@ -100,16 +111,16 @@ def test_failed_runs_do_not_stop_the_others_and_exit_1(tmp_path):
     )
     assert result.exit_code == 1, result.output
     assert "runs: 2 complete, 2 failed" in result.output
-    assert "failed treat-reach/NaNAgent/seed-0: checkpoint 0, evaluation episode 0: the agent returned NaN" in result.output
+    assert "failed treat-reach@v1/NaNAgent/seed-0: checkpoint 0, evaluation episode 0: the agent returned NaN" in result.output
     for seed in (0, 1):
-        assert json.loads((tmp_path / f"treat-reach/scripted/seed-{seed}/run.json").read_text())["status"] == "complete"
-        assert json.loads((tmp_path / f"treat-reach/NaNAgent/seed-{seed}/run.json").read_text())["status"] == "failed"
+        assert json.loads((tmp_path / f"treat-reach@v1/scripted/seed-{seed}/run.json").read_text())["status"] == "complete"
+        assert json.loads((tmp_path / f"treat-reach@v1/NaNAgent/seed-{seed}/run.json").read_text())["status"] == "failed"
 
 
 def test_existing_results_are_never_overwritten(tmp_path):
     args = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "1", *SMALL, "--out", str(tmp_path), "--jobs", "1"]
     assert invoke(*args).exit_code == 0
-    record = tmp_path / "treat-reach/scripted/seed-0/run.json"
+    record = tmp_path / "treat-reach@v1/scripted/seed-0/run.json"
     before = record.read_bytes()
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "pass --resume" in again.output
@@ -149,7 +160,7 @@ def test_real_subprocess_run(tmp_path):
 def test_interrupt_then_resume_loses_nothing(tmp_path, jobs):
     args = ["run", "--agent", agent_ref("SlowAgent"), "--task", "treat-reach", "--seeds", "4", "--budget-scale", "0.003", "--out", str(tmp_path), "--jobs", jobs]
     proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = tmp_path / "treat-reach/SlowAgent/seed-0/run.json"
+    first = tmp_path / "treat-reach@v1/SlowAgent/seed-0/run.json"
     deadline = time.time() + 240
     while time.time() < deadline:
         record = json.loads(first.read_text()) if first.exists() else {}
@@ -167,7 +178,7 @@ def test_interrupt_then_resume_loses_nothing(tmp_path, jobs):
     assert "interrupted" in statuses.values(), statuses
     assert "running" not in statuses.values(), statuses
     complete = {k for k, v in statuses.items() if v == "complete"}
-    kept = {k: (tmp_path / "treat-reach/SlowAgent" / k / "curve.csv").read_bytes() for k in complete}
+    kept = {k: (tmp_path / "treat-reach@v1/SlowAgent" / k / "curve.csv").read_bytes() for k in complete}
 
     resumed = subprocess.run(_cli(*args, "--resume"), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
@@ -175,7 +186,7 @@ def test_interrupt_then_resume_loses_nothing(tmp_path, jobs):
     final = {p.parent.name: json.loads(p.read_text())["status"] for p in tmp_path.rglob("run.json")}
     assert final == {f"seed-{k}": "complete" for k in range(4)}
     for k, data in kept.items():
-        assert (tmp_path / "treat-reach/SlowAgent" / k / "curve.csv").read_bytes() == data
+        assert (tmp_path / "treat-reach@v1/SlowAgent" / k / "curve.csv").read_bytes() == data
     assert not list(tmp_path.rglob("*.tmp"))
 
 
@@ -219,7 +230,7 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
 def test_eval_episodes_cuts_evaluation_and_is_recorded(tmp_path):
     small = ["run", "--agent", "scripted", "--task", "treat-reach", "--seeds", "1", *SMALL]
     assert invoke(*small, "--eval-episodes", "3", "--out", str(tmp_path / "few")).exit_code == 0
-    record = json.loads((tmp_path / "few/treat-reach/scripted/seed-0/run.json").read_text())
+    record = json.loads((tmp_path / "few/treat-reach@v1/scripted/seed-0/run.json").read_text())
     assert record["budget"]["eval_episodes"] == 3 and record["budget"]["eval_reduced"] is True
     assert record["task"]["spec"]["eval_episodes"] == 3
     # Resuming under another evaluation protocol redoes nothing silently: it is a conflict.

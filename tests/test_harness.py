@@ -56,6 +56,40 @@ def test_learner_that_stops_early_gets_a_complete_curve(mini_spec, tmp_path):
     assert curve["env_steps"].tolist() == [0, 60, 60, 60]
 
 
+@pytest.mark.parametrize("agent", ["CopiesLearner", "VectorLearner"])
+def test_a_learner_on_several_env_copies_keeps_one_exact_budget(mini_spec, tmp_path, agent):
+    """Copies of the training env share the ledger: the budget holds exactly, checkpoints
+    come at the exact step counts, every copy's steps are counted, and the numbers are
+    the same in its own process."""
+    from embodied_bench.harness.isolation import Limits
+
+    curves = []
+    for isolation in (None, Limits()):
+        out = tmp_path / ("iso" if isolation else "inline")
+        outcome = run_one(Job(agent=agent_ref(agent), spec=mini_spec, seed=4, out=str(out), isolation=isolation))
+        record = json.loads((__import__("pathlib").Path(outcome.folder) / "run.json").read_text())
+        assert outcome.status == "complete", outcome.error
+        assert record["ledger"]["env_steps"] == mini_spec.budget and record["ledger"]["stopped_by_ledger"] is True
+        curve = pd.read_csv(f"{outcome.folder}/curve.csv")
+        assert curve["env_steps"].tolist() == curve["budget_used"].tolist() == [0, 200, 400, 600]
+        assert curve["eval_return"].nunique() > 1  # evaluated as it trained, not once at the end
+        curves.append(curve.drop(columns=list(WALL_COLUMNS)))
+    pd.testing.assert_frame_equal(curves[0], curves[1])
+
+
+def test_env_copies_are_bounded(mini_spec):
+    from embodied_bench.harness.ledger import BudgetLedger, LedgerEnv
+    from embodied_bench.harness.runner import make_envs
+
+    train, _ = make_envs(mini_spec)
+    env = LedgerEnv(train, BudgetLedger(mini_spec), ActionChecker(train.action_space), lambda p: None)
+    with pytest.raises(ValueError, match=r"n must lie in \[1, 64\]"):
+        env.copies(0)
+    with pytest.raises(RuntimeError, match="cannot make copies"):
+        env.copies(2)
+    assert env.copies(1) == [env]
+
+
 @pytest.mark.parametrize("agent", ["CountingAgent", "GreedyLearner"])
 def test_episode_budgets_are_enforced_for_both_contracts(mini_spec, tmp_path, agent):
     spec = dataclasses.replace(mini_spec, budget=6, budget_unit="episodes", eval_every=2)
@@ -154,7 +188,7 @@ def test_scripted_oracle_scores_high_through_the_harness(mini_spec, tmp_path):
 def test_record_carries_provenance(mini_spec, tmp_path):
     outcome, record = _run(mini_spec, "random", tmp_path)
     assert record["schema_version"] == 1
-    assert record["task"]["version"] == 0 and len(record["task"]["hash"]) == 64
+    assert record["task"]["version"] == mini_spec.version and len(record["task"]["hash"]) == 64
     assert record["task"]["spec"]["budget"] == mini_spec.budget
     assert len(record["agent"]["source_hash"]) == 64
     for package in ("python", "numpy", "gymnasium", "mujoco", "pybullet", "embodied-bench"):
@@ -249,7 +283,7 @@ def test_budget_scale_keeps_the_checkpoints(scale):
     from embodied_bench.registry import TASKS
 
     for name in TASKS.names():
-        spec = TASKS.get(name)
+        spec = TASKS.get(name).spec
         scaled = spec.scaled(scale)
         assert len(scaled.checkpoints()) == len(spec.checkpoints()), (name, scale, scaled.budget, scaled.eval_every)
         assert scaled.budget % scaled.eval_every == spec.budget % spec.eval_every == 0

@@ -24,7 +24,7 @@ def cli(*args, env=None):
 
 
 def record(out: Path, agent: str) -> dict:
-    return json.loads((out / "treat-reach" / agent / "seed-0" / "run.json").read_text())
+    return json.loads((out / "treat-reach@v1" / agent / "seed-0" / "run.json").read_text())
 
 
 FAULTS = {
@@ -57,11 +57,11 @@ def test_a_faulty_agent_fails_only_its_run_and_resume_finishes(fault, tmp_path):
     failed = record(tmp_path, "FaultyAgent")
     assert failed["status"] == "failed" and reason in failed["error"], failed["error"][:500]
     assert record(tmp_path, "CountingAgent")["status"] == "complete"
-    kept = (tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "curve.csv").read_bytes()
+    kept = (tmp_path / "treat-reach@v1" / "CountingAgent" / "seed-0" / "curve.csv").read_bytes()
     again = cli(*args, "--resume", env={"EB_TEST_FAULT": ""})
     assert again.exit_code == 0, again.output
     assert record(tmp_path, "FaultyAgent")["status"] == "complete"
-    assert (tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "curve.csv").read_bytes() == kept
+    assert (tmp_path / "treat-reach@v1" / "CountingAgent" / "seed-0" / "curve.csv").read_bytes() == kept
 
 
 def test_an_isolated_agent_cannot_reach_the_env(tmp_path):
@@ -75,7 +75,7 @@ def test_an_isolated_agent_cannot_reach_the_env(tmp_path):
 def test_isolated_runs_equal_in_process_runs_and_record_their_limits(tmp_path):
     for mode, flag in (("iso", "--isolate"), ("inline", "--no-isolate")):
         assert cli("run", "--agent", agent_ref("CountingAgent"), *TINY, flag, "--jobs", "1", "--out", tmp_path / mode).exit_code == 0
-    curves = [(tmp_path / m / "treat-reach" / "CountingAgent" / "seed-0" / "curve.csv").read_text().splitlines() for m in ("iso", "inline")]
+    curves = [(tmp_path / m / "treat-reach@v1" / "CountingAgent" / "seed-0" / "curve.csv").read_text().splitlines() for m in ("iso", "inline")]
     strip = [[",".join(line.split(",")[:-1]) for line in c] for c in curves]  # all but wall_seconds
     assert strip[0] == strip[1]
     iso = record(tmp_path / "iso", "CountingAgent")
@@ -102,7 +102,7 @@ def test_an_isolated_learner_gets_the_same_ledger_and_curve(learner, tmp_path):
     assert iso["agent"]["contract"] == inline["agent"]["contract"] == "learner"
     assert iso["ledger"] == inline["ledger"]
     assert iso["ledger"]["stopped_by_ledger"] is (learner == "GreedyLearner")
-    curves = [(tmp_path / m / "treat-reach" / learner / "seed-0" / "curve.csv").read_text().splitlines() for m in ("iso", "inline")]
+    curves = [(tmp_path / m / "treat-reach@v1" / learner / "seed-0" / "curve.csv").read_text().splitlines() for m in ("iso", "inline")]
     assert [line.rsplit(",", 1)[0] for line in curves[0]] == [line.rsplit(",", 1)[0] for line in curves[1]]
     assert len(curves[0]) > 2
 

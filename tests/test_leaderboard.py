@@ -5,6 +5,7 @@ writes one (not a baseline), run by the real command at a tiny budget."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -79,7 +80,7 @@ def edit_record(run: Path, change) -> None:
     (run / "run.json").write_text(json.dumps(record))
 
 
-RUN = Path("treat-reach") / "HillClimber" / "seed-1"
+RUN = Path("treat-reach@v0") / "HillClimber" / "seed-1"
 
 
 def _nan(b: Path) -> None:
@@ -137,10 +138,10 @@ BAD = {
     "missing submission.json": (lambda b: (b / "submission.json").unlink(), "submission.json: missing"),
     "missing curve": (lambda b: (b / RUN / "curve.csv").unlink(), f"{RUN / 'curve.csv'}: missing"),
     "missing record": (lambda b: (b / RUN / "run.json").unlink(), f"{RUN / 'run.json'}: missing"),
-    "another task version": (_other_version, f"{RUN / 'run.json'}: made with treat-reach v7; this installation has v0"),
+    "another task version": (_other_version, f"{RUN / 'run.json'}: a run of treat-reach@v7, agent HillClimber, seed 1 belongs in"),
     "tampered curve": (_tamper, f"{RUN / 'curve.csv'}: its sha256 does not match curve_sha256 in run.json"),
     "NaN in a curve": (_nan, f"{RUN / 'curve.csv'}: eval_return at checkpoint 2 is"),
-    "duplicated seed": (_duplicate, "seed 1 of task treat-reach is also run in"),
+    "duplicated seed": (_duplicate, "seed 1 of task treat-reach@v0 is also run in"),
     "unfinished run": (lambda b: edit_record(b / RUN, lambda r: r.update(status="interrupted")), f"{RUN / 'run.json'}: status is 'interrupted'"),
     "stray file": (lambda b: (b / "notes.txt").write_text("hi"), "notes.txt: unexpected file"),
     "threshold moved in the record": (_move_threshold, f"{RUN / 'run.json'}: its recorded task spec differs from this installation's at the same budget scale: threshold 0.0, not 0.8"),
@@ -182,15 +183,44 @@ def test_unsafe_names_are_refused(name, bundle, board):
 
 def test_validate_counts_seeds_and_guards_official_suites(bundle):
     few = cli("validate", bundle)
-    assert few.exit_code == 1 and "treat-reach: 3 seeds; at least 10 are needed per task" in few.output
+    assert few.exit_code == 1 and "treat-reach@v0: 3 seeds; at least 10 are needed per task" in few.output
     assert cli("validate", bundle, "--min-seeds", 3).exit_code == 0
     (bundle / "submission.json").write_text(json.dumps({**META, "suite": "ett-core-v0"}))
     refused = cli("validate", bundle, "--min-seeds", 3)
     assert refused.exit_code == 2 and "ett-core-v0 is an official suite" in refused.output
     wrong = cli("validate", bundle)
     assert wrong.exit_code == 1
-    assert "task treat-reach is not in suite ett-core-v0" in wrong.output
-    assert "no runs of task cat-climb-skill, which suite ett-core-v0 includes" in wrong.output
+    assert "task treat-reach@v0 is not in suite ett-core-v0" in wrong.output
+    assert "no runs of task cat-climb-skill@v0, which suite ett-core-v0 includes" in wrong.output
+
+
+def test_a_bundle_of_a_task_with_levels_carries_its_checked_levels(tmp_path):
+    out = tmp_path / "v1"
+    result = cli("run", "--agent", USER_AGENT, "--suite", "ett-warmup-v1", "--seeds", 3, *TINY, "--out", out)
+    assert result.exit_code == 0, result.output
+    (out / "submission.json").write_text(json.dumps({**META, "suite": "ett-warmup-v1"}))
+    assert cli("validate", out, "--min-seeds", 3).exit_code == 0
+    levels = out / "treat-reach@v1" / "HillClimber" / "seed-1" / "levels.csv"
+    text = levels.read_text()
+    levels.write_text(text.replace("0-obstacles", "9-obstacles"))
+    tampered = cli("validate", out, "--min-seeds", 3)
+    assert tampered.exit_code == 1 and f"{levels}: its sha256 does not match levels_sha256 in run.json" in tampered.output
+    # Edits made to look genuine (the hash recomputed) are caught by what the file says.
+    frame = pd.read_csv(io.StringIO(text), dtype={"level": str})
+    for edit, expected in (
+        (lambda f: f.drop(columns="eval_cost"), "missing columns eval_cost"),
+        (lambda f: f.assign(eval_partial=1.5), "eval_partial lies outside [0, 1]"),
+        (lambda f: f.assign(eval_length="x"), "holds a value that is not a finite number"),
+        (lambda f: f.assign(eval_partial=f["eval_partial"] * 0.5 + 0.25), "its eval_partial per level does not average to curve.csv's"),
+    ):
+        edited = edit(frame.copy()).to_csv(index=False)
+        levels.write_text(edited)
+        edit_record(levels.parent, lambda r: r.update(levels_sha256=hashlib.sha256(edited.encode()).hexdigest()))
+        refused = cli("validate", out, "--min-seeds", 3)
+        assert refused.exit_code == 1 and f"{levels}: {expected}" in refused.output, refused.output
+    levels.unlink()
+    missing = cli("validate", out, "--min-seeds", 3)
+    assert missing.exit_code == 1 and f"{levels}: missing; a run of treat-reach@v1 records its per-level results" in missing.output
 
 
 def test_official_suites_need_the_full_protocol(bundle, monkeypatch):
@@ -217,11 +247,11 @@ def _expected_row(bundle: Path) -> tuple[float, float]:
 
 
 def test_submit_then_leaderboard_shows_the_row_and_regenerates_identically(bundle, board):
-    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach" / "random", board / "baselines" / "treat-reach" / "random")
+    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach@v0" / "random", board / "baselines" / "treat-reach@v0" / "random")
     result = cli("submit", bundle, "--name", "hill-climber", "--root", board, "--min-seeds", 3)
     assert result.exit_code == 0, result.output
     stored = board / "submissions" / "hill-climber"
-    assert sorted(p.name for p in stored.iterdir()) == ["submission.json", "treat-reach"]
+    assert sorted(p.name for p in stored.iterdir()) == ["submission.json", "treat-reach@v0"]
     assert not [p for p in (board / "submissions").iterdir() if p.name.startswith(".")]
 
     assert cli("leaderboard", "--root", board, "--reps", 2000).exit_code == 0
@@ -244,6 +274,21 @@ def test_submit_then_leaderboard_shows_the_row_and_regenerates_identically(bundl
     (board / "README.md").write_text(readme.replace("Hill climber", "Hill climber!", 1))
     stale = cli("leaderboard", "--root", board, "--reps", 2000, "--check")
     assert stale.exit_code == 1 and "README.md: not what `embodied-bench leaderboard` generates" in stale.output
+
+
+def test_official_references_are_entries_of_their_own_beside_the_ci_baselines(board):
+    shutil.copytree(ROOT / "leaderboard" / "baselines" / "treat-reach@v0" / "random", board / "baselines" / "treat-reach@v0" / "random")
+    official = board / "baselines" / "official"
+    made = cli("run", "--agent", "random", "--task", "treat-reach@v0", "--seeds", 2, *TINY, "--out", official)
+    assert made.exit_code == 0, made.output
+    assert cli("leaderboard", "--root", board, "--reps", 500).exit_code == 0
+    readme = (board / "README.md").read_text()
+    assert "## Official references" in readme and "## Baselines at the CI budgets" in readme
+    pages = sorted(str(p.relative_to(board / "site")) for p in (board / "site").rglob("*.html"))
+    assert pages == ["baselines/random.html", "index.html", "references/random.html"]
+    # Two protocols, two tables: the CI references' and the official folder's runs.
+    assert len(re.findall(r"^### ett-warmup-v0", readme, flags=re.M)) == 2
+    assert "at the full protocol (an official reference)" in (board / "site" / "references" / "random.html").read_text()
 
 
 def test_submit_never_overwrites_without_replace(bundle, board):
@@ -318,7 +363,7 @@ def test_readme_submission_example_is_valid(tmp_path):
     example = re.search(r"```json\n(.*?)```", text.split("## Submit to the leaderboard", 1)[1], re.S).group(1)
     (tmp_path / "submission.json").write_text(example)
     meta, problems = read_meta(tmp_path / "submission.json")
-    assert problems == [] and meta.suite == "ett-core-v0" and meta.category == "from-scratch"
+    assert problems == [] and meta.suite == "ett-core-v1" and meta.category == "from-scratch"
 
 
 # -- ranking -----------------------------------------------------------------------------------
@@ -331,7 +376,7 @@ def _entry(name: str, finals: list[float], privileged: bool = False):
     for seed, final in enumerate(finals):
         for k, step in enumerate(range(0, 100_001, 10_000)):
             success = final * step / 100_000  # a straight line: normalised AUC is final / 2
-            rows.append({"task": "treat-reach", "agent": name, "seed": seed, "checkpoint": k, "budget_used": step, "eval_success": success, "task_version": 0, "budget": 100_000, "budget_unit": "steps", "eval_episodes": 20, "eval_layouts": "public", "threshold": 0.8, "animal_budget": 4000, "train_cost": 0.0, "env_steps": step, "privileged": privileged, "run_dir": f"{name}/{seed}"})
+            rows.append({"task": "treat-reach@v0", "agent": name, "seed": seed, "checkpoint": k, "budget_used": step, "eval_success": success, "task_version": 0, "budget": 100_000, "budget_unit": "steps", "eval_episodes": 20, "eval_layouts": "public", "threshold": 0.8, "animal_budget": 4000, "train_cost": 0.0, "env_steps": step, "privileged": privileged, "run_dir": f"{name}/{seed}"})
     return Entry("submission", name, name.upper(), privileged, "from-scratch", None, pd.DataFrame(rows), {})
 
 
@@ -352,16 +397,14 @@ def test_ranks_claim_only_significant_orders():
     assert table.official and table.full_budgets
 
 
-def test_tables_name_reduced_budgets_and_old_versions():
+def test_tables_name_reduced_budgets():
     from embodied_bench.leaderboard.board import BoardTable
 
-    current = BoardTable("ett-warmup-v0", "public", {"treat-reach": (0, 100_000, 10_000, 20, "steps")})
-    older = BoardTable("ett-warmup-v0", "public", {"treat-reach": (99, 100_000, 10_000, 20, "steps")})
-    reduced = BoardTable("ett-warmup-v0", "public", {"treat-reach": (0, 10_000, 1_000, 5, "steps")})
-    assert current.official and not older.official and not reduced.official
-    assert older.full_budgets and older.old_versions == {"treat-reach": (99, 0)}
-    assert not reduced.full_budgets and reduced.old_versions == {}
-    assert len({current.slug, older.slug, reduced.slug}) == 3
+    current = BoardTable("ett-warmup-v0", "public", {"treat-reach@v0": (0, 100_000, 10_000, 20, "steps")})
+    reduced = BoardTable("ett-warmup-v0", "public", {"treat-reach@v0": (0, 10_000, 1_000, 5, "steps")})
+    assert current.official and current.full_budgets
+    assert not reduced.official and not reduced.full_budgets
+    assert current.slug != reduced.slug
 
 
 def test_a_copy_that_fails_midway_leaves_no_trace(bundle, board, monkeypatch):
@@ -392,7 +435,7 @@ def test_agent_code_never_sees_the_salt(tmp_path):
     salt = "another secret that is long enough"
     result = cli("run", "--agent", agent_ref("SaltSniffer"), "--task", "treat-reach", "--seeds", 2, "--budget-scale", "0.01", "--eval-episodes", "2", "--jobs", 2, "--out", tmp_path, env={layouts.SALT_ENV: salt})
     assert result.exit_code == 0, result.output  # the agent raises if it finds the salt
-    seen = json.loads((tmp_path / "treat-reach" / "SaltSniffer" / "seed-0" / "run.json").read_text())
+    seen = json.loads((tmp_path / "treat-reach@v1" / "SaltSniffer" / "seed-0" / "run.json").read_text())
     assert seen["evaluation"]["layouts"] == "hidden"
 
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import trim_mean
 
@@ -25,6 +26,7 @@ from embodied_bench.metrics import (
     probability_of_improvement,
     steps_to_threshold,
 )
+from embodied_bench.metrics.tables import check_runs
 
 DATA = Path(__file__).parent / "data"
 
@@ -235,3 +237,38 @@ def test_bad_arguments():
         interval_estimates({"a": np.array([[1.0, np.nan]])}, iqm)
     with pytest.raises(ValueError, match="shape"):
         iqm(np.ones(3))
+
+
+def test_level_table_shows_a_learner_that_masters_only_the_easiest_level():
+    """Per-level results from hand-made levels.csv rows: an agent that solves every
+    1-climb room and nothing else reads as exactly that; means over runs, tasks' order."""
+    from embodied_bench.metrics.tables import level_runs, level_table
+
+    rows = []
+    for seed in range(4):
+        for checkpoint in (0, 1):
+            for level in ("1-climb", "2-climbs", "3-climbs"):
+                solved = checkpoint == 1 and level == "1-climb"
+                score = 1.0 if solved else (0.45 if checkpoint == 1 and level == "2-climbs" else 0.0)
+                rows.append({"task": "cat-climb-skill@v1", "agent": "a", "privileged": False, "seed": seed, "run_dir": f"a/{seed}", "checkpoint": checkpoint, "budget_used": 400 * checkpoint, "level": level, "episodes": 5, "eval_success": float(solved), "eval_partial": score, "eval_return": 0.0, "eval_cost": 0.0, "eval_length": 4.0})
+    frame = pd.DataFrame(rows)
+    finals = level_runs(frame)
+    assert len(finals) == 12 and set(finals["final_success"]) == {0.0, 1.0}
+    table = level_table(frame, reps=500)
+    assert list(table["level"]) == ["1-climb", "2-climbs", "3-climbs"]
+    assert list(table["final_success"]) == [1.0, 0.0, 0.0]
+    assert list(table["final_score"]) == pytest.approx([1.0, 0.45, 0.0])
+    assert (table["runs"] == 4).all() and (table["layouts"] == 5).all()
+    # Identical runs: the bootstrap interval is the point itself.
+    assert list(table["final_score_lo"]) == pytest.approx([1.0, 0.45, 0.0]) and list(table["final_score_hi"]) == pytest.approx([1.0, 0.45, 0.0])
+
+
+def test_graded_score_auc_is_computed_like_the_success_auc():
+    from embodied_bench.metrics.tables import per_run_table
+
+    steps = [0, 50, 100]
+    frame = pd.DataFrame({"task": "t@v1", "agent": "a", "seed": 0, "budget_used": steps, "eval_success": [0.0, 0.0, 1.0], "eval_partial": [0.0, 0.5, 1.0], "threshold": 0.8})
+    frame, _ = check_runs(frame)
+    row = per_run_table(frame).iloc[0]
+    assert row["auc"] == pytest.approx(0.25) and row["score_auc"] == pytest.approx(0.5)  # trapezoids over [0, 1]
+    assert row["final_score"] == 1.0

@@ -1,5 +1,5 @@
-"""The layout DESIGN.md promises: every package folder installed, no top-level imports of
-``tasks`` or ``baselines``."""
+"""The layout DESIGN.md promises: every package folder installed (found by setup.py, so a
+new family needs no packaging edit), no top-level imports of ``tasks`` or ``baselines``."""
 
 from __future__ import annotations
 
@@ -9,21 +9,24 @@ import re
 from conftest import ROOT
 
 
-def _declared() -> tuple[set[str], dict[str, str]]:
-    cfg = configparser.ConfigParser()
-    cfg.read(ROOT / "setup.cfg")
-    packages = {p.strip() for p in cfg["options"]["packages"].splitlines() if p.strip()}
-    mapping = {}
-    for line in cfg["options"]["package_dir"].splitlines():
-        if "=" in line:
-            name, folder = (s.strip() for s in line.split("="))
-            mapping[name] = folder
-    return packages, mapping
+def _declared() -> dict:
+    """What setup.py hands setuptools (its ``setup(...)`` keyword arguments)."""
+    import runpy
+
+    import setuptools
+
+    captured: dict = {}
+    real = setuptools.setup
+    setuptools.setup = lambda **kwargs: captured.update(kwargs)
+    try:
+        runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
+    finally:
+        setuptools.setup = real
+    return captured
 
 
-def _package_folders() -> dict[str, str]:
+def _package_folders(mapping: dict[str, str]) -> dict[str, str]:
     """Every folder with an __init__.py, by the dotted name it installs as."""
-    _, mapping = _declared()
     found = {}
     for init in ROOT.rglob("__init__.py"):
         rel = init.parent.relative_to(ROOT).as_posix()
@@ -37,19 +40,22 @@ def _package_folders() -> dict[str, str]:
     return found
 
 
-def test_every_package_folder_is_listed_in_setup_cfg():
-    packages, _ = _declared()
-    folders = _package_folders()
-    missing = sorted(set(folders) - packages)
-    assert not missing, f"package folders missing from setup.cfg [options] packages: {missing}"
-    stale = sorted(packages - set(folders))
-    assert not stale, f"setup.cfg lists packages with no folder: {stale}"
-    assert "embodied_bench.tasks.treat_reach" in packages
+def test_every_package_folder_is_packaged_without_listing_it(monkeypatch):
+    monkeypatch.chdir(ROOT)  # setuptools runs setup.py from the project folder
+    declared = _declared()
+    packages, mapping = set(declared["packages"]), declared["package_dir"]
+    folders = _package_folders(mapping)
+    assert sorted(set(folders) - packages) == [], "package folders setup.py does not find"
+    assert sorted(packages - set(folders)) == [], "packages with no folder"
+    assert {"embodied_bench.tasks.treat_reach", "embodied_bench.cli", "embodied_bench.regress"} <= packages
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert "packages" not in cfg["options"], "setup.cfg must not list packages: setup.py finds them"
 
 
-def test_tasks_and_baselines_install_under_embodied_bench():
-    _, mapping = _declared()
-    assert mapping == {"embodied_bench.tasks": "tasks", "embodied_bench.baselines": "baselines"}
+def test_tasks_and_baselines_install_under_embodied_bench(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert _declared()["package_dir"] == {"embodied_bench.tasks": "tasks", "embodied_bench.baselines": "baselines"}
     import embodied_bench.baselines
     import embodied_bench.tasks
 

@@ -15,7 +15,7 @@ from embodied_bench.cli import main
 pytestmark = pytest.mark.extra("ray")
 
 TINY = ("--task", "treat-reach", "--seeds", "2", "--budget-scale", "0.01", "--eval-episodes", "2")
-VOLATILE = {"started_at", "finished_at", "wall_seconds", "train_seconds", "eval_seconds", "host", "curve_sha256"}
+VOLATILE = {"started_at", "finished_at", "wall_seconds", "cpu_seconds", "train_seconds", "eval_seconds", "host", "curve_sha256"}
 
 
 def cli(*args, env=None):
@@ -27,7 +27,8 @@ def runs(out: Path) -> dict[str, tuple[dict, list[str]]]:
     for record_path in sorted(out.rglob("run.json")):
         record = json.loads(record_path.read_text())
         curve = [",".join(line.split(",")[:-1]) for line in (record_path.parent / "curve.csv").read_text().splitlines()]  # all but wall_seconds
-        found[str(record_path.parent.relative_to(out))] = ({k: v for k, v in record.items() if k not in VOLATILE}, curve)
+        files = sorted(p.name for p in record_path.parent.iterdir())
+        found[str(record_path.parent.relative_to(out))] = ({k: v for k, v in record.items() if k not in VOLATILE}, curve, files)
     return found
 
 
@@ -39,6 +40,8 @@ def test_ray_records_equal_the_local_pools(tmp_path):
     assert remote.exit_code == 0, remote.output
     mine, theirs = runs(tmp_path / "local"), runs(tmp_path / "ray")
     assert len(mine) == 4 and mine == theirs
+    # Every file of a run comes back from its worker: the per-level results too.
+    assert all(files == ["curve.csv", "levels.csv", "run.json"] for _, _, files in theirs.values())
 
 
 def test_a_dead_ray_worker_fails_only_its_run(tmp_path):
@@ -46,9 +49,9 @@ def test_a_dead_ray_worker_fails_only_its_run(tmp_path):
     first = cli(*args, env={"EB_TEST_FAULT": "die"})  # the agent kills its own worker process
     assert first.exit_code == 1, first.output
     for seed in (0, 1):
-        lost = json.loads((tmp_path / "treat-reach" / "FaultyAgent" / f"seed-{seed}" / "run.json").read_text())
+        lost = json.loads((tmp_path / "treat-reach@v1" / "FaultyAgent" / f"seed-{seed}" / "run.json").read_text())
         assert lost["status"] == "failed" and "the Ray worker running this job was lost" in lost["error"]
-        fine = json.loads((tmp_path / "treat-reach" / "CountingAgent" / f"seed-{seed}" / "run.json").read_text())
+        fine = json.loads((tmp_path / "treat-reach@v1" / "CountingAgent" / f"seed-{seed}" / "run.json").read_text())
         assert fine["status"] == "complete"
     again = cli(*args, "--resume", env={"EB_TEST_FAULT": ""})
     assert again.exit_code == 0, again.output
@@ -88,7 +91,7 @@ def test_workers_resolve_a_relative_agent_file_as_the_driver_does(tmp_path, monk
     monkeypatch.chdir(Path(__file__).parent)
     done = cli("run", "--agent", "agents_for_tests.py:CountingAgent", "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "1", "--executor", "ray", "--jobs", "1", "--out", tmp_path)
     assert done.exit_code == 0, done.output
-    record = json.loads((tmp_path / "treat-reach" / "CountingAgent" / "seed-0" / "run.json").read_text())
+    record = json.loads((tmp_path / "treat-reach@v1" / "CountingAgent" / "seed-0" / "run.json").read_text())
     assert record["status"] == "complete" and record["agent"]["ref"] == "agents_for_tests.py:CountingAgent"
 
 
@@ -96,4 +99,4 @@ def test_without_an_address_a_local_instance_is_started_whatever_ray_address_say
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")  # nothing listens there: joining it would fail
     done = cli("run", "--agent", "random", "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "1", "--executor", "ray", "--jobs", "1", "--out", tmp_path)
     assert done.exit_code == 0, done.output
-    assert json.loads((tmp_path / "treat-reach" / "random" / "seed-0" / "run.json").read_text())["status"] == "complete"
+    assert json.loads((tmp_path / "treat-reach@v1" / "random" / "seed-0" / "run.json").read_text())["status"] == "complete"

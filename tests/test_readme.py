@@ -30,7 +30,7 @@ def _run_examples(tmp_path, monkeypatch, refs):
         result = CliRunner().invoke(main, ["run", "--agent", ref, "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--out", "runs", "--jobs", "1"])
         assert result.exit_code == 0, result.output
         name = ref.split(":")[1]
-        record = json.loads((tmp_path / f"runs/treat-reach/{name}/seed-0/run.json").read_text())
+        record = json.loads((tmp_path / f"runs/treat-reach@v1/{name}/seed-0/run.json").read_text())
         assert record["status"] == "complete" and record["agent"]["contract"] == contract
         assert record["ledger"]["env_steps"] == 1000
 

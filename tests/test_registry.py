@@ -34,18 +34,23 @@ def test_lazy_entries_resolve_once():
 
 def test_unknown_names_suggest_the_nearest():
     with pytest.raises(RegistryError, match="did you mean treat-reach"):
-        TASKS.get("treat-rech")
+        TASKS.get("treat-rech").spec
     with pytest.raises(RegistryError, match="did you mean random"):
         AGENTS.get("randon")
-    with pytest.raises(RegistryError, match="did you mean ett-warmup-v0"):
+    with pytest.raises(RegistryError, match="did you mean ett-warmup-v1, ett-warmup-v0"):
         SUITES.get("ett-warmup")
 
 
 def test_tasks_resolve_by_short_name_gym_id_and_suite():
     by_name = resolve_tasks(("treat-reach",), ())
-    by_id = resolve_tasks(("EmbodiedBench/TreatReach-v0",), ())
-    by_suite = resolve_tasks(("treat-reach",), ("ett-warmup-v0",))
-    assert [s.id for s in by_name] == [s.id for s in by_id] == [s.id for s in by_suite] == ["treat-reach"]
+    by_versioned = resolve_tasks(("treat-reach@v1",), ())
+    by_id = resolve_tasks(("EmbodiedBench/TreatReach-v1",), ())
+    by_suite = resolve_tasks(("treat-reach",), ("ett-warmup-v1",))
+    assert [s.name for s in by_name] == [s.name for s in by_versioned] == [s.name for s in by_id] == [s.name for s in by_suite] == ["treat-reach@v1"]
+    # An old version by its versioned name or gym id; a bare name is the newest, so a
+    # suite of old versions and the bare name are two tasks.
+    assert [s.name for s in resolve_tasks(("EmbodiedBench/TreatReach-v0",), ())] == ["treat-reach@v0"]
+    assert [s.name for s in resolve_tasks(("treat-reach",), ("ett-warmup-v0",))] == ["treat-reach@v0", "treat-reach@v1"]
 
 
 def test_agent_references(tmp_path):
@@ -67,7 +72,7 @@ def test_spec_round_trips_through_json():
 
     from embodied_bench.api import TaskSpec
 
-    spec = TASKS.get("treat-reach")
+    spec = TASKS.get("treat-reach").spec
     again = TaskSpec.from_dict(json.loads(spec.to_json()))
     assert again == spec
     scaled = spec.scaled(0.1)

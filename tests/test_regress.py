@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from conftest import ROOT, agent_ref
 
 from embodied_bench import regress as R
+from embodied_bench.registry import TASKS
+from embodied_bench.results.records import CURVE_COLUMNS
 from embodied_bench.cli import main
 from embodied_bench.metrics.aggregates import iqm
 from embodied_bench.metrics.bootstrap import interval_estimates
@@ -19,6 +21,7 @@ from embodied_bench.metrics.tables import check_runs, per_run_table
 from embodied_bench.results import load_runs
 
 REFERENCE = ROOT / "leaderboard" / "baselines"
+TR = "treat-reach@v1"
 
 
 def regress(*args: str):
@@ -35,9 +38,12 @@ def copy_reference(tmp_path, task: str, agents: tuple[str, ...]):
 def test_every_reference_run_is_there_complete_and_at_its_ci_budget():
     frames = load_runs([REFERENCE], statuses=None)
     assert set(frames["status"]) == {"complete"}
-    for task, agents in R.REFERENCE_AGENTS.items():
-        budget = R.CI_BUDGETS[task]
-        for agent in agents:
+    made = R.read_manifest(REFERENCE)["made"]
+    for task in made:
+        budget = TASKS.get(task).ci_budget
+        # Every baseline its task names has references (and nothing else is there).
+        assert set(made[task]) == set(TASKS.get(task).baselines), task
+        for agent in made[task]:
             runs = frames[(frames["task"] == task) & (frames["agent"] == agent)]
             assert sorted(runs["seed"].unique()) == list(R.REFERENCE_SEEDS), (task, agent)
             assert set(runs["budget_scale"]) == {budget.budget_scale} and set(runs["eval_episodes"]) == {budget.eval_episodes}
@@ -46,7 +52,7 @@ def test_every_reference_run_is_there_complete_and_at_its_ci_budget():
 
 def test_unchanged_references_pass(tmp_path):
     out = tmp_path / "now"
-    result = regress("--agents", "random,scripted", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(REFERENCE), "--out", str(out))
+    result = regress("--agents", "random,scripted", "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(REFERENCE), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "pass (exact)" in result.output and "REGRESSION" not in result.output
     data = json.loads((out / "regress.json").read_text())
@@ -55,13 +61,13 @@ def test_unchanged_references_pass(tmp_path):
 
 
 def test_a_perturbed_reference_fails_with_a_readable_diff(tmp_path):
-    ref = copy_reference(tmp_path, "treat-reach", ("scripted",))
-    curve = ref / "treat-reach" / "scripted" / "seed-0" / "curve.csv"
+    ref = copy_reference(tmp_path, TR, ("scripted",))
+    curve = ref / TR / "scripted" / "seed-0" / "curve.csv"
     frame = pd.read_csv(curve, dtype=str, keep_default_na=False)
     old = frame.at[2, "eval_return"]
     frame.at[2, "eval_return"] = "1.5"
     frame.to_csv(curve, index=False)
-    result = regress("--agents", "scripted", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--json", str(tmp_path / "r.json"))
+    result = regress("--agents", "scripted", "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--json", str(tmp_path / "r.json"))
     assert result.exit_code == 1, result.output
     assert "REGRESSION (exact)" in result.output
     assert f"seed 0: checkpoint 2 (budget {frame.at[2, 'budget_used']}): eval_return 1.5 -> {old}" in result.output
@@ -80,14 +86,14 @@ def test_a_perturbed_reference_fails_exactly_whatever_optional_packages_are_inst
     """random and scripted never import torch: a reference made with torch and
     Stable-Baselines3 installed is still compared exactly where neither is (and the other
     way round), so a changed number is caught either way."""
-    ref = copy_reference(tmp_path, "treat-reach", ("random", "scripted"))
+    ref = copy_reference(tmp_path, TR, ("random", "scripted"))
     for agent, optional in (("random", {"torch": None, "stable-baselines3": None}), ("scripted", {"torch": "0.0.1", "stable-baselines3": "0.0.1"})):
-        _edit_record(ref, "treat-reach", agent, lambda d, o=optional: d["versions"].update(o))
-    curve = ref / "treat-reach" / "random" / "seed-0" / "curve.csv"
+        _edit_record(ref, TR, agent, lambda d, o=optional: d["versions"].update(o))
+    curve = ref / TR / "random" / "seed-0" / "curve.csv"
     frame = pd.read_csv(curve, dtype=str, keep_default_na=False)
     frame.at[1, "eval_length"] = "3.5"
     frame.to_csv(curve, index=False)
-    result = regress("--agents", "random,scripted", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    result = regress("--agents", "random,scripted", "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
     assert result.exit_code == 1, result.output
     assert "REGRESSION (exact)" in result.output and "pass (exact)" in result.output
     assert "torch" not in result.output and "statistical" not in result.output
@@ -104,6 +110,16 @@ def test_version_changes_name_only_what_the_agent_depends_on():
     moved = json.loads(json.dumps(base))
     moved["versions"]["numpy"], moved["host"]["machine"] = "2.1", "aarch64"
     assert R.version_changes(base, moved) == ["numpy 2.0 -> 2.1", "machine x86_64 -> aarch64"]
+    # The processor's vendor and SIMD level move a simulation's last digits too; its model does not.
+    amd = json.loads(json.dumps(base))
+    amd["host"]["cpu"] = {"vendor": "AuthenticAMD", "model": "AMD EPYC", "simd": "X86_V3"}
+    intel = json.loads(json.dumps(amd))
+    intel["host"]["cpu"] = {"vendor": "GenuineIntel", "model": "Xeon", "simd": "X86_V4"}
+    assert R.version_changes(amd, intel) == ["cpu vendor AuthenticAMD -> GenuineIntel", "cpu simd X86_V3 -> X86_V4"]
+    renamed = json.loads(json.dumps(amd))
+    renamed["host"]["cpu"]["model"] = "AMD EPYC 9654"
+    assert R.version_changes(amd, renamed) == []
+    assert R.version_changes(base, amd) == ["cpu vendor unrecorded -> AuthenticAMD", "cpu simd unrecorded -> X86_V3"]
 
 
 @pytest.mark.parametrize(
@@ -117,9 +133,9 @@ def test_version_changes_name_only_what_the_agent_depends_on():
     ],
 )
 def test_a_reference_with_missing_or_malformed_versions_is_one_line_and_exit_2(tmp_path, edit, field):
-    ref = copy_reference(tmp_path, "treat-reach", ("random",))
-    _edit_record(ref, "treat-reach", "random", edit)
-    result = regress("--agents", "random", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    ref = copy_reference(tmp_path, TR, ("random",))
+    _edit_record(ref, TR, "random", edit)
+    result = regress("--agents", "random", "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and field in lines[0] and "random/seed-0/run.json" in lines[0]
@@ -127,12 +143,12 @@ def test_a_reference_with_missing_or_malformed_versions_is_one_line_and_exit_2(t
 
 
 def test_other_library_versions_fall_back_to_the_statistical_comparison_and_say_so(tmp_path):
-    ref = copy_reference(tmp_path, "treat-reach", ("random",))
-    record = ref / "treat-reach" / "random" / "seed-0" / "run.json"
+    ref = copy_reference(tmp_path, TR, ("random",))
+    record = ref / TR / "random" / "seed-0" / "run.json"
     data = json.loads(record.read_text())
     data["versions"]["mujoco"] = "3.0.0"
     record.write_text(json.dumps(data))
-    result = regress("--agents", "random", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    result = regress("--agents", "random", "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
     assert result.exit_code == 0, result.output
     assert "pass (statistical)" in result.output
     assert "versions differ: mujoco 3.0.0 -> " in result.output
@@ -149,7 +165,7 @@ def test_statistical_comparison_passes_the_same_runs_and_fails_a_shifted_set():
 
 
 def test_curve_diff_reports_a_changed_number_of_checkpoints():
-    a = pd.DataFrame({c: ["0", "1"] for c in R.CURVE_COLUMNS})
+    a = pd.DataFrame({c: ["0", "1"] for c in CURVE_COLUMNS})
     assert R.curve_diff(a, a.iloc[:1]) == ["2 checkpoints in the reference, 1 now"]
 
 
@@ -157,7 +173,8 @@ def test_curve_diff_reports_a_changed_number_of_checkpoints():
     ("args", "message"),
     [
         (("--agents", "nobody"), "--agents: nobody is neither a baseline with references"),
-        (("--tasks", "moon-landing"), "--tasks: no CI budget for task moon-landing"),
+        (("--tasks", "moon-landing"), "--tasks: unknown task 'moon-landing'"),
+        (("--ci-subset", "--agents", "random"), "--ci-subset chooses the agents; leave out --agents"),
         (("--agents", "no_file.py:Agent"), "--agent no_file.py:Agent"),
         (("--agents", "oneshot-nn", "--tasks", "treat-reach"), "no reference runs for agents oneshot-nn on tasks treat-reach"),
         (("--reference", "no/such/folder"), "--reference no/such/folder: no such folder"),
@@ -170,7 +187,7 @@ def test_bad_selections_get_one_line_and_exit_code_2(args, message):
 
 
 def _auc_interval(task: str, agent: str) -> tuple[float, float]:
-    runs = per_run_table(load_runs([REFERENCE / task / agent]))
+    runs = per_run_table(load_runs([REFERENCE / TASKS.canonical(task) / agent]))
     auc = runs.sort_values("seed")["auc"].to_numpy(float).reshape(-1, 1)
     _, intervals = interval_estimates({agent: auc}, iqm, reps=5000, seed=0)
     return float(intervals[agent][0]), float(intervals[agent][1])
@@ -196,10 +213,10 @@ def test_your_own_agent_gets_references_and_is_checked_against_them(tmp_path):
 
     ref = tmp_path / "my-references"
     agent = agent_ref("CountingAgent")
-    made = regress("--update", "--agents", agent, "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref))
+    made = regress("--update", "--agents", agent, "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(ref))
     assert made.exit_code == 0, made.output
     manifest = json.loads((ref / "manifest.json").read_text())
-    assert manifest["made"] == {"treat-reach": {"CountingAgent": agent}} and manifest["seeds"] == [0]
+    assert manifest["made"] == {TR: {"CountingAgent": agent}} and manifest["seeds"] == [0]
     # Without --agents the manifest says what to rerun, and on which seeds.
     again = regress("--reference", str(ref), "--jobs", "1", "--out", str(tmp_path / "now"))
     assert again.exit_code == 0, again.output
@@ -209,6 +226,15 @@ def test_your_own_agent_gets_references_and_is_checked_against_them(tmp_path):
 def test_a_missing_reference_is_reported_as_such(tmp_path):
     ref = tmp_path / "empty"
     ref.mkdir()
-    result = regress("--agents", "random", "--tasks", "treat-reach", "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
+    result = regress("--agents", "random", "--tasks", TR, "--seeds", "1", "--jobs", "1", "--reference", str(ref), "--out", str(tmp_path / "now"))
     assert result.exit_code == 1
     assert "NO REFERENCE" in result.output and "run `embodied-bench regress --update`" in result.output
+
+
+def test_the_ci_subset_runs_planners_on_the_newest_versions_and_the_cheap_baselines_on_all():
+    made = {t: {a: a for a in TASKS.get(t).baselines} for t in TASKS.names()}
+    pairs = R.ci_pairs(None, made)
+    for task, agent, _ in pairs:
+        assert agent in (R.CI_SUBSET if TASKS.is_newest(task) else R.CI_SUBSET_OLD), (task, agent)
+    assert {(t, a) for t, a, _ in pairs} == {(t, a) for t in TASKS.names() for a in TASKS.get(t).baselines if a in (R.CI_SUBSET if TASKS.is_newest(t) else R.CI_SUBSET_OLD)}
+    assert ("cat-climb-skill@v1", "cem-sim") in {(t, a) for t, a, _ in pairs} and ("cat-climb-skill@v0", "cem-sim") not in {(t, a) for t, a, _ in pairs}

@@ -78,7 +78,7 @@ def test_aggregates_have_intervals_around_points_and_tdmpc2_wins(tdmpc2_report):
     agg = pd.read_csv(out / "aggregates.csv")
     assert set(agg["scope_kind"]) == {"task", "all"}
     common = agg[agg["scope_kind"] == "all"]
-    assert len(common) == 4 and set(common["tasks"]) == {6} and set(common["runs"]) == {18}
+    assert len(common) == 2 * len(tables.SCORE_METRICS) and set(common["tasks"]) == {6} and set(common["runs"]) == {18}
     for a in ("iqm", "median", "mean", "optimality_gap"):
         assert (agg[f"{a}_lo"] <= agg[a] + 1e-12).all() and (agg[a] <= agg[f"{a}_hi"] + 1e-12).all()
     # The published finding, recovered: TD-MPC2 learns these tasks sooner than SAC.
@@ -112,12 +112,13 @@ def test_mixed_task_versions_and_duplicates_are_refused():
 
 
 def _per_run(scores: dict[str, list[list[float]]], privileged: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A per-run table from {agent: [[score per run] per task]} (AUC = final success)."""
+    """A per-run table from {agent: [[score per run] per task]} (AUC = final success, and
+    the graded score the same)."""
     rows = []
     for agent, by_task in scores.items():
         for t, runs in enumerate(by_task):
             for seed, x in enumerate(runs):
-                rows.append({"task": f"t{t}", "agent": agent, "seed": seed, "auc": x, "final_success": x, "privileged": agent in privileged})
+                rows.append({"task": f"t{t}", "agent": agent, "seed": seed, "auc": x, "final_success": x, "score_auc": x, "final_score": x, "privileged": agent in privileged})
     return pd.DataFrame(rows)
 
 
@@ -275,7 +276,7 @@ def test_report_command_over_real_runs(real_runs, tmp_path):
     for name in (*FIGURES, "cost-training", "cost-evaluation"):
         _not_blank(rep / "figures" / f"{name}.png")
     md = (rep / "report.md").read_text()
-    assert "scripted †" in md and "| treat-reach | 0 | random | 5 |" in md  # privileged marked; provenance
+    assert "scripted †" in md and "| treat-reach@v1 | 1 | random | 5 |" in md  # privileged marked; provenance
     assert "fewer than 5 runs" not in result.output
 
 
@@ -289,13 +290,16 @@ def test_report_command_refuses_bad_input(real_runs, tmp_path):
     shutil.copytree(real_runs, copy)
     r = invoke("report", real_runs, copy, "--out", tmp_path / "rep")
     assert r.exit_code == 2 and "is given 2 times" in r.output
-    record = copy / "treat-reach" / "random" / "seed-0" / "run.json"
-    data = json.loads(record.read_text())
-    data["task"]["version"] = 1
-    record.write_text(json.dumps(data))
-    r = invoke("report", copy / "treat-reach" / "random", "--out", tmp_path / "rep")
-    assert r.exit_code == 2 and "mix task versions 0, 1" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "rep").exists()
+    # Two versions of a task are two tasks: never pooled, each named with its version.
+    record = copy / "treat-reach@v1" / "random" / "seed-0" / "run.json"
+    data = json.loads(record.read_text())
+    data["task"]["version"] = data["task"]["spec"]["version"] = 0
+    record.write_text(json.dumps(data))
+    r = invoke("report", copy / "treat-reach@v1" / "random", "--out", tmp_path / "rep", "--reps", "500", "--band-reps", "200", "--no-svg")
+    assert r.exit_code == 0, r.output
+    per_run = pd.read_csv(tmp_path / "rep" / "per_run.csv")
+    assert per_run.groupby("task").size().to_dict() == {"treat-reach@v0": 1, "treat-reach@v1": 4}
 
 
 @pytest.mark.slow
@@ -305,17 +309,17 @@ def test_compare_command(real_runs, tmp_path):
     assert "scripted is significantly more sample-efficient than random on 1 task (5 vs 5 runs)" in r.output
     _not_blank(tmp_path / "cmp" / "learning-curves.png")
     # Two folders, one agent each.
-    r = invoke("compare", real_runs / "treat-reach" / "random", real_runs / "treat-reach" / "scripted", "--out", tmp_path / "cmp2", "--reps", "2000")
+    r = invoke("compare", real_runs / "treat-reach@v1" / "random", real_runs / "treat-reach@v1" / "scripted", "--out", tmp_path / "cmp2", "--reps", "2000")
     assert r.exit_code == 0, r.output
     assert "scripted is significantly more sample-efficient than random" in r.output
-    r = invoke("compare", real_runs, real_runs / "treat-reach" / "random", "--out", tmp_path / "cmp3")
+    r = invoke("compare", real_runs, real_runs / "treat-reach@v1" / "random", "--out", tmp_path / "cmp3")
     assert r.exit_code == 2 and "holds runs of several agents" in r.output
     r = invoke("compare", "scripted", "oneshot-nn", "--runs", real_runs)
     assert r.exit_code == 2 and "agent oneshot-nn has no complete runs" in r.output
-    folder = real_runs / "treat-reach" / "random"
+    folder = real_runs / "treat-reach@v1" / "random"
     r = invoke("compare", folder, f"{folder}/", "--out", tmp_path / "cmp4")
     assert r.exit_code == 2 and "the same folder" in r.output
-    r = invoke("compare", real_runs / "treat-reach", folder, "--out", tmp_path / "cmp5")
+    r = invoke("compare", real_runs / "treat-reach@v1", folder, "--out", tmp_path / "cmp5")
     assert r.exit_code == 2 and "several agents" in r.output
 
 
@@ -324,7 +328,7 @@ def test_report_replaces_its_own_files_and_refuses_broken_records(real_runs, tmp
     rep = tmp_path / "rep"
     assert invoke("report", real_runs, "--out", rep, "--reps", "500", "--band-reps", "200").exit_code == 0
     assert (rep / "figures" / "aggregates.svg").exists()
-    assert invoke("report", real_runs / "treat-reach" / "random", "--out", rep, "--reps", "500", "--band-reps", "200", "--no-svg").exit_code == 0
+    assert invoke("report", real_runs / "treat-reach@v1" / "random", "--out", rep, "--reps", "500", "--band-reps", "200", "--no-svg").exit_code == 0
     assert not list((rep / "figures").glob("*.svg"))  # no stale figure of the earlier report
     assert not (rep / "figures" / "probability-of-improvement.png").exists()  # one agent: no pairs
     assert "in `figures/` as PNG." in (rep / "report.md").read_text()
@@ -333,7 +337,7 @@ def test_report_replaces_its_own_files_and_refuses_broken_records(real_runs, tmp
     r = invoke("report", real_runs, "--out", unwritable / "sub", "--reps", "500")
     assert r.exit_code == 2 and "cannot write the report there" in r.output
     broken = tmp_path / "broken"
-    shutil.copytree(real_runs / "treat-reach" / "random", broken)
+    shutil.copytree(real_runs / "treat-reach@v1" / "random", broken)
     (broken / "seed-3" / "curve.csv").unlink()
     r = invoke("report", broken, "--out", tmp_path / "rep2")
     assert r.exit_code == 2 and "missing from a complete run" in r.output and len(r.output.strip().splitlines()) == 1

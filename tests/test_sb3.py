@@ -24,7 +24,7 @@ from embodied_bench.baselines.sb3_agents import (
 
 from embodied_bench.harness.isolation import Limits
 from embodied_bench.harness.runner import Job, run_one, task_info
-from embodied_bench.registry import TASKS
+from embodied_bench.registry import TASKS, RegistryError
 from embodied_bench.results.records import WALL_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def tiny_treat_reach():
     """treat-reach at --budget-scale 0.002 (200 steps, a checkpoint every 20). Two
     evaluation episodes instead of 20: at this budget SB3's predict in the evaluations
     would take most of the time."""
-    return dataclasses.replace(TASKS.get("treat-reach").scaled(0.002), eval_episodes=2)
+    return dataclasses.replace(TASKS.get("treat-reach").spec.scaled(0.002), eval_episodes=2)
 
 
 def run(agent: str, spec, out, seed: int = 3, isolation: Limits | None = None) -> tuple[dict, pd.DataFrame]:
@@ -74,7 +74,7 @@ def test_runs_end_to_end_on_exactly_the_budget_and_reproducibly(tmp_path, agent)
 def test_a_learner_that_builds_its_model_in_learn_runs_in_process_and_isolated(tmp_path, task):
     """SB3's quick-start pattern (``PPO("MlpPolicy", env)`` inside ``learn``): checkpoint 0
     is evaluated when ``learn`` first resets the env, so ``act`` always has a model."""
-    spec = dataclasses.replace(TASKS.get(task).scaled(0.002 if task == "treat-reach" else 0.02), eval_episodes=2)
+    spec = dataclasses.replace(TASKS.get(task).spec.scaled(0.002 if task == "treat-reach" else 0.02), eval_episodes=2)
     curves = []
     for isolation in (None, Limits()):
         record, curve = run(QUICKSTART, spec, tmp_path / str(isolation is not None), isolation=isolation)
@@ -91,7 +91,7 @@ def test_a_learner_that_builds_its_model_in_learn_runs_in_process_and_isolated(t
 @SB3
 @pytest.mark.parametrize("agent", ["ppo", "sac"])
 def test_episode_budgets_end_at_the_ledger(tmp_path, agent):
-    spec = dataclasses.replace(TASKS.get("treat-reach"), budget_unit="episodes", budget=2, eval_every=1, eval_episodes=1)
+    spec = dataclasses.replace(TASKS.get("treat-reach").spec, budget_unit="episodes", budget=2, eval_every=1, eval_episodes=1)
     record, curve = run(agent, spec, tmp_path)
     assert record["ledger"]["budget_used"] == record["ledger"]["episodes_done"] == 2
     assert list(curve["train_episodes"]) == [0, 1, 2]
@@ -99,16 +99,18 @@ def test_episode_budgets_end_at_the_ledger(tmp_path, agent):
 
 @pytest.mark.parametrize("config_cls", [PPOConfig, SACConfig])
 def test_configs_round_trip_through_json(config_cls):
-    for task_id in [*TASKS.names(), "not-a-task"]:
+    for task_id in TASKS.names():
         config = config_cls.for_task(task_id)
         again = config_cls(**json.loads(json.dumps(dataclasses.asdict(config))))
         assert again == config and hash(again) == hash(config)
+    with pytest.raises(RegistryError, match="unknown task 'not-a-task'"):
+        config_cls.for_task("not-a-task")  # never silently the defaults
     assert PPOConfig.for_task("cat-climb-skill").n_steps == 200 and PPOConfig.for_task("treat-reach").n_steps == 512
     assert PPOConfig.for_task("cat-climb-motor") == PPOConfig()
 
 
 def _info(task_id: str):
-    spec = TASKS.get(task_id)
+    spec = TASKS.get(task_id).spec
     env = gym.make(spec.gym_id, layout_split="train", **spec.env_kwargs)
     try:
         return task_info(spec, env)

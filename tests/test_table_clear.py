@@ -35,15 +35,16 @@ def test_same_seed_and_actions_give_the_same_final_item_poses():
 
 def test_demonstrations_are_reproducible_from_their_seed():
     household = layouts.EVAL_BASE + 7
-    first = E._demonstration("primitive", household)
+    setup = _setup("EmbodiedBench/TableClearPrimitive-v1")
+    first = E._demonstration("primitive", household, setup)
     E._demonstration.cache_clear()
-    again = E._demonstration("primitive", household)
+    again = E._demonstration("primitive", household, setup)
     assert first is not again
     assert np.array_equal(first.observations, again.observations) and np.array_equal(first.actions, again.actions)
     assert first.meta == again.meta and first.success
     # Where each item ended is the household's rule, on a layout no attempt uses.
-    rule = H.household(household)
-    items = H.layout(household, first.meta["layout"])
+    rule = E.household_of(setup, household)
+    items = H.layout(household, first.meta["layout"], knives=rule.knives)
     assert first.meta["layout"] >= E.DEMO_LAYOUT
     assert [m["destination"] for m in first.meta["items"]] == [rule.destination(it) for it in items]
 
@@ -105,11 +106,11 @@ def test_reaching_towards_the_person_costs():
 
 
 def test_one_demonstration_and_one_attempt_per_layout(tmp_path):
-    spec = dataclasses.replace(TASKS.get("table-clear-primitive"), budget=1, eval_every=1, eval_episodes=8)
+    spec = dataclasses.replace(TASKS.get("table-clear-primitive").spec, budget=1, eval_every=1, eval_episodes=8)
     spy = load_reference(agent_ref("HouseholdSpy"))
     outcome = run_one(Job(agent=agent_ref("HouseholdSpy"), spec=spec, seed=0, out=str(tmp_path)))
     assert outcome.status == "complete", outcome.error
-    record = json.loads((tmp_path / "table-clear-primitive/HouseholdSpy/seed-0/run.json").read_text())
+    record = json.loads((tmp_path / spec.name / "HouseholdSpy/seed-0/run.json").read_text())
     assert record["ledger"]["training_demonstrations"] == 1
     log = spy.log
     # Split the log into checkpoints: each starts with the demonstration of household 0.
@@ -135,7 +136,7 @@ def test_one_demonstration_and_one_attempt_per_layout(tmp_path):
 
 
 def _final_success(agent: str, tmp_path) -> float:
-    spec = dataclasses.replace(TASKS.get("table-clear-primitive"), budget=1, eval_every=1, eval_episodes=4)
+    spec = dataclasses.replace(TASKS.get("table-clear-primitive").spec, budget=1, eval_every=1, eval_episodes=4)
     outcome = run_one(Job(agent=agent, spec=spec, seed=0, out=str(tmp_path)))
     assert outcome.status == "complete", outcome.error
     return float(pd.read_csv(f"{outcome.folder}/curve.csv")["eval_success"].iloc[0])
@@ -151,9 +152,10 @@ def test_oneshot_nn_follows_the_demonstration():
         _info("table-clear-primitive"), 0
     )
     household = layouts.EVAL_BASE + 2
-    demo = E._demonstration("primitive", household)
+    setup = _setup("EmbodiedBench/TableClearPrimitive-v1")
+    demo = E._demonstration("primitive", household, setup)
     agent.demonstrate([demo])
-    rule = H.household(household)
+    rule = E.household_of(setup, household)
     for item in demo.meta["items"]:  # the demonstrated items themselves are sent where they went
         assert agent.predict(item["category"], item["colour"], item["dirty"]) == item["destination"]
         # ...which is where the hidden rule puts them.
@@ -161,8 +163,13 @@ def test_oneshot_nn_follows_the_demonstration():
     assert rule.family in H.RULE_FAMILIES
 
 
+def _setup(gym_id: str) -> E.Setup:
+    """What a task version's env is set up with (its households, physics, categories)."""
+    return gym.make(gym_id).unwrapped.setup
+
+
 def _info(task_id: str):
     from embodied_bench.harness.runner import make_envs, task_info
 
-    spec = TASKS.get(task_id)
+    spec = TASKS.get(task_id).spec
     return task_info(spec, make_envs(spec)[0])

@@ -5,107 +5,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 
 import gymnasium as gym
 import numpy as np
 import pytest
 from embodied_bench.tasks.treat_reach import layout as L
-from gymnasium.utils.env_checker import check_env
 
-from embodied_bench.api import PrivilegedView
+from embodied_bench.harness.runner import privileged_view
 from embodied_bench.registry import TASKS, load_reference
+from embodied_bench.task_checks import CHECKS
 
-SPECS = [TASKS.get(n) for n in TASKS.names()]
-IDS = [s.id for s in SPECS]
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-@pytest.mark.parametrize("split", ["train", "eval"])
-def test_check_env_with_warnings_as_errors(spec, split):
-    env = gym.make(spec.gym_id, layout_split=split, **spec.env_kwargs).unwrapped
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(env, skip_render_check=True)
+def registry_wide_tasks() -> list[str]:
+    """What the registry-wide checks run on: every registered task, every version."""
+    return TASKS.names()
 
 
-ROLLOUT_STEPS = {"table-clear-primitive": 6}
-"""A primitive is a whole pick-and-place motion: a few make a rollout."""
-
-
-def _rollout(spec, seed: int) -> list:
-    steps = ROLLOUT_STEPS.get(spec.id, 50)
-    env = gym.make(spec.gym_id, **spec.env_kwargs)
-    env.action_space.seed(seed)
-    obs, _ = env.reset(seed=seed)
-    out = [obs]
-    for _ in range(steps):
-        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
-        out.append((obs, reward, terminated, truncated, info["success"], info["cost"]))
-        if terminated or truncated:
-            obs, _ = env.reset()
-            out.append(obs)
-    return out
-
-
-def _equal(a, b) -> bool:
-    if isinstance(a, np.ndarray):
-        return np.array_equal(a, b)
-    if isinstance(a, tuple):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    return a == b
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_same_seed_same_rollout(spec):
-    a, b = _rollout(spec, 7), _rollout(spec, 7)
-    assert len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_initial_state_is_randomised(spec):
-    env = gym.make(spec.gym_id, **spec.env_kwargs)
-    firsts = [env.reset(seed=s)[0] for s in range(5)]
-    assert len({f.tobytes() for f in firsts}) == 5
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_info_and_action_bounds(spec):
-    env = gym.make(spec.gym_id, **spec.env_kwargs)
-    space = env.action_space
-    env.reset(seed=0)
-    if isinstance(space, gym.spaces.Box):
-        assert np.all(space.low == -1) and np.all(space.high == 1)
-        extremes = (space.low, space.high, np.zeros(space.shape, space.dtype))
-    else:
-        assert isinstance(space, gym.spaces.MultiDiscrete)
-        extremes = (np.zeros_like(space.nvec), space.nvec - 1)
-    for action in extremes:
-        _, _, _, _, info = env.step(action)
-        assert isinstance(info["success"], bool) and info["cost"] >= 0.0
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_eval_layouts_are_held_out(spec):
-    train = gym.make(spec.gym_id, layout_split="train", **spec.env_kwargs)
-    evaluation = gym.make(spec.gym_id, layout_split="eval", **spec.env_kwargs)
-    train.reset(seed=0)
-    train_seeds = {train.reset()[1]["layout_seed"] for _ in range(30)}
-    eval_seeds = [evaluation.reset(seed=i, options={"layout": i})[1]["layout_seed"] for i in range(spec.eval_episodes)]
-    assert len(set(eval_seeds)) == spec.eval_episodes
-    assert train_seeds.isdisjoint(eval_seeds)
-    with pytest.raises(ValueError):
-        train.reset(options={"layout": 0})
-    with pytest.raises(ValueError):
-        train.reset(options={"layout_seed": eval_seeds[0]})
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_one_shot_tasks_and_only_they_come_with_demonstrations(spec):
-    # Reports read checkpoint 0 of a one_shot task as its first-attempt score.
-    env = gym.make(spec.gym_id, **spec.env_kwargs)
-    _, info = env.reset(seed=0)
-    assert ("demonstrations" in info) == spec.one_shot
+@pytest.mark.parametrize("check", CHECKS, ids=[c.__name__ for c in CHECKS])
+@pytest.mark.parametrize("name", registry_wide_tasks())
+def test_every_task_passes_every_check(name, check):
+    check(TASKS.get(name))
 
 
 # -- treat-reach -------------------------------------------------------------------------
@@ -128,7 +46,7 @@ def test_layouts_are_deterministic_and_valid():
 
 
 def _score(agent_factory, episodes: int) -> tuple[float, float]:
-    spec = TASKS.get("treat-reach")
+    spec = TASKS.get("treat-reach").spec
     env = gym.make(spec.gym_id, layout_split="eval")
     agent = agent_factory(env)
     successes = costs = 0.0
@@ -145,7 +63,7 @@ def _score(agent_factory, episodes: int) -> tuple[float, float]:
 
 def test_scripted_oracle_reaches_the_treat_safely():
     def factory(env):
-        view = PrivilegedView(TASKS.get("treat-reach"))
+        view = privileged_view(TASKS.get("treat-reach").spec)
         view._switch(env)
         oracle = load_reference("embodied_bench.baselines.scripted:ScriptedOracle")(None, 0, privileged=view)
         return lambda obs: oracle.act(obs, False)

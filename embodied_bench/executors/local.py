@@ -108,7 +108,7 @@ def _worker_run(job: Job) -> Outcome | None:
 
 
 def _ident(job: Job) -> tuple:
-    return (job.agent, job.spec.id, job.seed)
+    return (job.agent, job.spec.name, job.seed)
 
 
 def _context() -> Any:
@@ -184,11 +184,11 @@ def _outcome_of(fut: cf.Future, job: Job) -> Outcome | None:
         return fut.result()
     except Exception as exc:  # the worker process died (killed, out of memory, crashed)
         name = resolve_agent(job.agent)[0]
-        folder = run_dir(job.out, job.spec.id, name, job.seed)
+        folder = run_dir(job.out, job.spec.name, name, job.seed)
         record = read_run_json(folder)
         if record is None or record.get("status") != "running":
             return None  # the pool broke before this job started: it is simply not done
         error = f"the worker process running this job died: {type(exc).__name__}: {exc}"
         record.update(status="failed", error=error)
         write_run_json(folder, record)
-        return Outcome(f"{job.spec.id}/{name}/seed-{job.seed}", "failed", str(folder), 0, error)
+        return Outcome(f"{job.spec.name}/{name}/seed-{job.seed}", "failed", str(folder), 0, error)

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from embodied_bench.harness import interrupt
 from embodied_bench.harness.runner import Job, Outcome, initial_record, run_one
-from embodied_bench.results.records import atomic_write_text, write_run_json
+from embodied_bench.results.records import atomic_write_bytes, clear_outputs, write_run_json
 
 OnEvent = Callable[[tuple], None]
 INSTALL = "--executor ray needs Ray: pip install 'embodied-bench[ray]' (or pip install 'ray[default]')"
@@ -86,8 +86,10 @@ def _ray() -> Any:
     return ray
 
 
-def _run_remote(job: Job, driver_cwd: str) -> tuple[Outcome, dict[str, str]]:
-    """Inside a Ray worker: run into a scratch folder and return the outcome and files.
+def _run_remote(job: Job, driver_cwd: str) -> tuple[Outcome, dict[str, bytes]]:
+    """Inside a Ray worker: run into a scratch folder and return the outcome and every
+    file of the run's folder (by path relative to it: the curve, the record, per-level
+    results, clips).
     Runs in the driver's working folder where this node has it, so agents given as
     ``path/to/file.py:Class`` or as a module in that folder resolve as on the driver."""
     here = os.getcwd()
@@ -98,7 +100,7 @@ def _run_remote(job: Job, driver_cwd: str) -> tuple[Outcome, dict[str, str]]:
             local = replace(job, out=scratch)
             outcome = run_one(local)
             folder = Path(outcome.folder)
-            files = {name: (folder / name).read_text(encoding="utf-8") for name in ("run.json", "curve.csv") if (folder / name).is_file()}
+            files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
     finally:
         os.chdir(here)
     return outcome, files
@@ -122,7 +124,7 @@ def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num
         for i, job in enumerate(jobs):
             record, folder, _, _ = initial_record(job, {"executor": "ray"})
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "curve.csv").unlink(missing_ok=True)
+            clear_outputs(folder)
             write_run_json(folder, record)
             pending[remote.remote(job, os.getcwd())] = i
         def collect(refs: list) -> None:
@@ -163,9 +165,13 @@ def _collect(ray: Any, ref: Any, job: Job) -> Outcome:
         text = str(exc).strip().splitlines()
         return _record_lost(job, "failed", f"the Ray worker running this job was lost: {type(exc).__name__}: {' '.join(text[:3])[:500]}")
     record, folder, key, _ = initial_record(job)
-    for name in ("curve.csv", "run.json"):  # the curve first: a run.json always finds its curve
-        if name in files:
-            atomic_write_text(folder / name, files[name])
+    # Every other file first: a run.json always finds what it names.
+    for name in sorted(files, key=lambda n: n == "run.json"):
+        path = folder / name
+        if path.resolve().parent != folder.resolve() and folder.resolve() not in path.resolve().parents:
+            continue  # a worker names only files inside its run's folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, files[name])
     return Outcome(key, outcome.status, str(folder), outcome.env_steps, outcome.error)
 
 

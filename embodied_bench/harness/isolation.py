@@ -236,24 +236,40 @@ def _describe(name: str, exc: BaseException) -> str:
 
 class _StandInEnv(gym.Env):
     """What an isolated Learner trains on: the task's spaces, and ``reset``/``step`` that
-    run in the harness (through the budget ledger)."""
+    run in the harness (through the budget ledger); ``copies``/``vector`` as the ledger
+    env's, each copy a stand-in for the harness's copy of that index."""
 
-    def __init__(self, channel: _Channel, observation_space: gym.Space, action_space: gym.Space, max_episode_steps: int | None) -> None:
+    def __init__(self, channel: _Channel, observation_space: gym.Space, action_space: gym.Space, max_episode_steps: int | None, index: int = 0) -> None:
         self._channel = channel
         self.observation_space = observation_space
         self.action_space = action_space
         self._max_episode_steps = max_episode_steps
+        self._index = index
+        self._copies: list[_StandInEnv] = [self]
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        return self._channel.call("env_reset", seed, options)
+        return self._channel.call("env_reset", self._index, seed, options)
 
     def step(self, action):
         try:
-            return self._channel.call("env_step", action)
+            return self._channel.call("env_step", self._index, action)
         except _Remote as exc:
             if str(exc) == "budget exceeded":
                 raise BudgetExceeded("the training budget is used up") from None
             raise
+
+    def copies(self, n: int) -> list["_StandInEnv"]:
+        try:
+            count = self._channel.call("env_copies", n)
+        except _Remote as exc:
+            raise ValueError(str(exc)) from None
+        while len(self._copies) < count:
+            self._copies.append(_StandInEnv(self._channel, self.observation_space, self.action_space, self._max_episode_steps, len(self._copies)))
+        return self._copies[:count]
+
+    def vector(self, n: int) -> gym.vector.VectorEnv:
+        envs = self.copies(n)
+        return gym.vector.SyncVectorEnv([lambda e=e: e for e in envs])
 
 
 def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | None) -> None:
@@ -364,12 +380,13 @@ class IsolatedAgent:
             ctx = mp.get_context("spawn")  # a fresh interpreter: nothing of the harness's memory
             parent, recipe = link.make_pair(ctx)
             guard = _Guarded(parent)
-            self._channel = _Channel(guard, {"env_reset": self._env_reset, "env_step": self._env_step}, self._wait, trusted=False)
+            self._channel = _Channel(guard, {"env_reset": self._env_reset, "env_step": self._env_step, "env_copies": self._env_copies}, self._wait, trusted=False)
             self._process = ctx.Process(target=_agent_main, args=(recipe, ref, info, seed, limits.memory_mb), daemon=True, name="embodied-bench-agent")
             self._process.start()
             (recipe[0] if isinstance(recipe, tuple) else recipe).close()  # only the agent's process holds its end: its death closes the pipe
             threading.Thread(target=self._watch, args=(guard,), daemon=True, name="embodied-bench-watchdog").start()
             self._env: Any = None
+            self._envs: list[Any] = []
             made = self._call("create")
             if not (isinstance(made, dict) and made.get("contract") in ("agent", "learner") and isinstance(made.get("methods"), list)):
                 raise AgentError("the agent's process answered create with something malformed")
@@ -410,10 +427,12 @@ class IsolatedAgent:
 
     def _learn(self, env: gym.Env, budget: int) -> None:
         self._env = env
+        self._envs = [env]
         try:
             stopped = self._call("learn", budget)
         finally:
             self._env = None
+            self._envs = []
         if stopped:
             raise BudgetExceeded("the learner was stopped at the budget")
 
@@ -495,14 +514,33 @@ class IsolatedAgent:
             raise AgentError(f"the run exceeded its time limit of {self.limits.run_seconds:g} s (during {name})")
         raise AgentError(f"the agent did not answer {name} within {self.limits.call_seconds:g} s")
 
-    def _env_reset(self, seed: int | None, options: dict | None) -> Any:
-        return self._env.reset(seed=seed, options=options)
+    def _copy(self, index: Any) -> Any:
+        if type(index) is not int or not 0 <= index < len(self._envs):
+            raise _Passed(f"no training env {index!r}; ask for copies first")
+        return self._envs[index]
 
-    def _env_step(self, action: Any) -> Any:
+    def _env_reset(self, index: int, seed: int | None, options: dict | None) -> Any:
+        return self._copy(index).reset(seed=seed, options=options)
+
+    def _env_step(self, index: int, action: Any) -> Any:
         try:
-            return self._env.step(action)
+            return self._copy(index).step(action)
         except BudgetExceeded:
             raise _Passed("budget exceeded") from None
+
+    def _env_copies(self, n: Any) -> int:
+        if type(n) is not int:
+            raise _Passed("copies(n) takes an int")
+        if self._env is None:
+            raise _Passed("copies(n) is for the env that learn() was given, while learn() runs")
+        try:
+            made = self._env.copies(n)
+        except (ValueError, RuntimeError) as exc:
+            raise _Passed(str(exc)) from None
+        # Never shrink: stand-in envs of earlier copies keep the indices they were given.
+        if len(made) > len(self._envs):
+            self._envs = made
+        return len(made)
 
 
 def _describe_main(conn: Any, ref: str) -> None:

@@ -20,6 +20,12 @@ class AgentError(RuntimeError):
     """The agent broke the contract (an action outside the space, NaN, ...)."""
 
 
+class TaskError(RuntimeError):
+    """The task reported something it must not (a graded score outside [0, 1], a level it
+    does not define): the run fails with the task and the value, so a task bug never
+    becomes a number on the board."""
+
+
 class BudgetLedger:
     """Training interactions so far, in env steps and episodes, and where the next
     checkpoint is. ``used`` is measured in the task's budget unit."""
@@ -147,11 +153,16 @@ class LedgerEnv(gym.Env):
     ``gym.Wrapper``: ``unwrapped`` is the ledger env itself, so the simulator behind it is
     not handed out (full isolation is a separate process: ``--isolate``)."""
 
-    def __init__(self, env: gym.Env, ledger: BudgetLedger, checker: ActionChecker, on_checkpoint: Callable[[int], None]) -> None:
+    MAX_COPIES = 64
+    """The most envs a learner may train on at once (``copies``)."""
+
+    def __init__(self, env: gym.Env, ledger: BudgetLedger, checker: ActionChecker, on_checkpoint: Callable[[int], None], spawn: Callable[[int], gym.Env] | None = None) -> None:
         self.__env = env
         self.ledger = ledger
         self.checker = checker
         self.on_checkpoint = on_checkpoint
+        self._spawn = spawn
+        self._copies: list[LedgerEnv] = [self]
         self._in_episode = False
         self.observation_space = env.observation_space
         self.action_space = env.action_space
@@ -189,6 +200,26 @@ class LedgerEnv(gym.Env):
         elif ledger.unit == "steps" and ledger.env_steps == ledger.next_checkpoint:
             self.on_checkpoint(ledger.pop_checkpoint())
         return obs, reward, terminated, truncated, info
+
+    def copies(self, n: int) -> list["LedgerEnv"]:
+        """``n`` training envs for a learner that steps several at once (this one first):
+        each copy has its own layouts, seeded from the run's env seed, and every step or
+        episode of any of them counts against the one budget, in the one ledger. The budget
+        stays exact (the step that reaches it is the last any copy may take) and the
+        evaluations run on the harness's schedule, at the exact step counts. Asking again
+        gives the same copies (more if ``n`` is larger)."""
+        if not 1 <= int(n) <= self.MAX_COPIES:
+            raise ValueError(f"copies(n): n must lie in [1, {self.MAX_COPIES}], got {n}")
+        if self._spawn is None and n > 1:
+            raise RuntimeError("this ledger env cannot make copies")
+        while len(self._copies) < n:
+            self._copies.append(LedgerEnv(self._spawn(len(self._copies)), self.ledger, self.checker, self.on_checkpoint))
+        return self._copies[:n]
+
+    def vector(self, n: int) -> gym.vector.VectorEnv:
+        """``copies(n)`` as a gymnasium ``SyncVectorEnv`` (episodes reset themselves)."""
+        envs = self.copies(n)
+        return gym.vector.SyncVectorEnv([lambda e=e: e for e in envs])
 
     def render(self):
         return self.__env.render()

@@ -17,6 +17,7 @@ from embodied_bench.harness.runner import HiddenLayouts, Job, evaluation_record
 from embodied_bench.registry import resolve_agent
 from embodied_bench.results import provenance
 from embodied_bench.results.records import read_run_json, run_dir
+from embodied_bench.video import VideoOptions
 
 
 class PlanError(ValueError):
@@ -35,6 +36,7 @@ def plan_jobs(
     eval_salt: str | None = None,
     isolation: Limits | None = None,
     source_hashes: dict[str, str | None] | None = None,
+    video: VideoOptions | None = None,
 ) -> tuple[list[Job], list[Job]]:
     """``(to_run, kept)``; raises PlanError on a conflict. ``eval_episodes`` evaluates on
     the first that many of each task's held-out layouts instead of all of them;
@@ -42,7 +44,7 @@ def plan_jobs(
     carry those layouts' seeds and the salt's id, not the salt). ``isolation`` runs each
     agent in a process of its own; then no agent is imported here, and ``source_hashes``
     (agent reference -> hash of its source file) stands in for the classes when deciding
-    whether a complete run may be kept."""
+    whether a complete run may be kept. ``video``: record clips of evaluation episodes."""
     for parent in (Path(out), *Path(out).parents):
         if parent.exists():
             if not parent.is_dir():
@@ -55,6 +57,10 @@ def plan_jobs(
     seeds = list(seeds)
     for spec in specs:
         scaled = spec.scaled(budget_scale)
+        last = len(scaled.checkpoints()) - 1
+        late = [c for c in (video.checkpoints if video is not None else ()) if c.isdigit() and int(c) > last]
+        if late:
+            raise PlanError(f"--video-checkpoints {','.join(late)}: task {spec.name} has checkpoints 0 to {last}")
         reduced = eval_episodes is not None and eval_episodes < spec.eval_episodes
         if eval_episodes is not None:
             if eval_episodes > spec.eval_episodes:
@@ -64,8 +70,8 @@ def plan_jobs(
         for ref in agent_refs:
             source = source_hashes[ref] if source_hashes is not None and ref in source_hashes else provenance.source_hash(resolve_agent(ref)[1])
             for seed in seeds:
-                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, hidden_layouts=hidden, isolation=isolation)
-                folder = run_dir(out, spec.id, agent_names[ref], seed)
+                job = Job(agent=ref, spec=scaled, seed=seed, out=str(out), budget_scale=budget_scale, eval_reduced=reduced, hidden_layouts=hidden, isolation=isolation, video=video)
+                folder = run_dir(out, spec.name, agent_names[ref], seed)
                 if folder.exists() and not folder.is_dir():
                     raise PlanError(f"{folder} is a file, not a folder; choose another --out")
                 record = read_run_json(folder)
@@ -101,7 +107,7 @@ def _mismatch(record: dict, spec: TaskSpec, source: str | None, salt_id: str | N
         return f"{words(made)}, not {words(wanted)}"
     if task.get("version") != spec.version:
         return f"task version {task.get('version')}, not {spec.version}"
-    if task.get("hash") != provenance.task_hash(spec.family):
+    if task.get("hash") != provenance.task_hash(spec):
         return "different task code or assets"
     budget = record.get("budget", {})
     if budget.get("amount") != spec.budget or budget.get("eval_every") != spec.eval_every:

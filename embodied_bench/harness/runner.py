@@ -19,10 +19,12 @@ can see in one place what an agent is given and when it is evaluated:
 
 from __future__ import annotations
 
+import numbers
 import signal
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +34,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from embodied_bench import layouts
+from embodied_bench import layouts, video
 from embodied_bench.api import (
     PrivilegedView,
     TaskInfo,
@@ -43,6 +45,7 @@ from embodied_bench.api import (
     requirements_of,
 )
 from embodied_bench.harness import interrupt
+from embodied_bench.harness.clips import Clips
 from embodied_bench.harness.isolation import IsolatedAgent, Limits
 from embodied_bench.harness.ledger import (
     ActionChecker,
@@ -51,15 +54,21 @@ from embodied_bench.harness.ledger import (
     BudgetLedger,
     LedgerEnv,
     StepCounter,
+    TaskError,
 )
 from embodied_bench.results import provenance
 from embodied_bench.results.provenance import sha256_text
 from embodied_bench.results.records import (
+    EVAL_COLUMNS,
+    clear_outputs,
+    LEVELS_FILE,
     SCHEMA_VERSION,
     run_dir,
     write_curve,
+    write_levels,
     write_run_json,
 )
+from embodied_bench.video import VideoOptions
 
 Progress = Callable[[tuple], None]
 """Receives ``("steps", key, n)`` as training steps are taken (at checkpoints) and
@@ -86,6 +95,8 @@ class Job:
     """The hidden evaluation layouts to use instead of the public ones."""
     isolation: Limits | None = None
     """Run the agent in a process of its own under these limits (None: in this process)."""
+    video: VideoOptions | None = None
+    """Record clips of evaluation episodes (``run --record-video``); None: no clips."""
 
 
 @dataclass
@@ -103,10 +114,19 @@ def split_seed(seed: int) -> tuple[int, int]:
     return int(agent_ss.generate_state(1, np.uint32)[0]), int(env_ss.generate_state(1, np.uint32)[0])
 
 
-def make_envs(spec: TaskSpec) -> tuple[gym.Env, gym.Env]:
-    train = gym.make(spec.gym_id, layout_split="train", **spec.env_kwargs)
-    evaluation = gym.make(spec.gym_id, layout_split="eval", **spec.env_kwargs)
-    return train, evaluation
+def make_env(spec: TaskSpec, split: str, **kwargs: Any) -> gym.Env:
+    """``gymnasium.make`` of the task's env on a layout split. An old version is made
+    without gymnasium's "out of date" warning: it was named on purpose (its references, its
+    suite), and its runs say which version they are."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is out of date.*")
+        return gym.make(spec.gym_id, layout_split=split, **spec.env_kwargs, **kwargs)
+
+
+def make_envs(spec: TaskSpec, render_eval: bool = False) -> tuple[gym.Env, gym.Env]:
+    """The training env and the evaluation env (rendering frames when ``render_eval``:
+    clips)."""
+    return make_env(spec, "train"), make_env(spec, "eval", **({"render_mode": "rgb_array"} if render_eval else {}))
 
 
 def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
@@ -121,7 +141,15 @@ def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
         eval_every=spec.eval_every,
         cost_limit=spec.cost_limit,
         max_episode_steps=env.spec.max_episode_steps if env.spec is not None else None,
+        observation_layout=getattr(env.unwrapped, "observation_layout", None),
+        action_proposals=_proposals_of(spec),
     )
+
+
+def _proposals_of(spec: TaskSpec) -> str | None:
+    from embodied_bench.registry import TASKS
+
+    return TASKS.get(spec.name).action_proposals if spec.name in TASKS else None
 
 
 @dataclass(frozen=True)
@@ -134,6 +162,15 @@ class HiddenLayouts:
     @classmethod
     def from_salt(cls, salt: str, episodes: int) -> "HiddenLayouts":
         return cls(layouts.salt_id(salt), tuple(layouts.hidden_eval_seed(i, salt) for i in range(episodes)))
+
+
+def privileged_view(spec: TaskSpec) -> PrivilegedView:
+    """What a privileged agent is given on ``spec``'s task: the protocol, and the world
+    model the task names in its registration (if any)."""
+    from embodied_bench.registry import TASKS, load_reference
+
+    entry = TASKS.get(spec.name).world_model
+    return PrivilegedView(spec, load_reference(entry) if entry is not None else None)
 
 
 def evaluation_layouts(spec: TaskSpec, hidden: HiddenLayouts | None) -> list[dict[str, int]]:
@@ -153,17 +190,53 @@ def evaluation_record(salt_id: str | None) -> dict[str, str | None]:
     return {"layouts": "hidden", "salt_id": salt_id}
 
 
-def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str, hidden: HiddenLayouts | None = None) -> dict[str, float]:
-    """Mean success, partial credit, return, cost and length over the task's held-out
-    evaluation layouts (or the ``hidden`` ones). Demonstrations a layout comes with
-    (``info["demonstrations"]`` on reset: one-shot tasks) go to ``agent.demonstrate``
-    before its attempt."""
+def _episode_score(spec: TaskSpec, info: dict[str, Any], success: bool, index: int) -> float:
+    """The graded score an episode ended with (its success where the task grades nothing
+    else). A task bug never becomes a number: a task that declares a graded score and
+    reports none, reports one that is not a number in [0, 1] (NaN included), or reports 1
+    without success (or success without 1) fails the run, naming the task and the value."""
+    where = f"info['partial'], evaluation episode {index}"
+    if "partial" not in info:
+        if spec.graded_score:
+            raise TaskError(f"task {spec.name} declares a graded score but reported none ({where}): a task bug, not a result")
+        return float(success)
+    partial = info["partial"]
+    if isinstance(partial, (bool, np.bool_)) or not isinstance(partial, numbers.Real) or not 0.0 <= float(partial) <= 1.0:  # NaN fails too
+        raise TaskError(f"task {spec.name} reported a graded score of {partial!r} ({where}); it must be a number in [0, 1]: a task bug, not a result")
+    if (float(partial) == 1.0) != success:
+        raise TaskError(f"task {spec.name} reported a graded score of {partial!r} with success {success} ({where}); the score is 1 exactly on success: a task bug, not a result")
+    return float(partial)
+
+
+def _episode_level(spec: TaskSpec, info: dict[str, Any], index: int) -> str | None:
+    """The level a held-out layout is labelled with; one the task does not define, or
+    another than the stratification gives layout ``index`` (public or hidden: hidden
+    layouts keep their index's place in the blocks of levels), fails the run."""
+    if not spec.levels:
+        return None
+    level = info.get("level")
+    if level not in spec.levels:
+        raise TaskError(f"task {spec.name} labelled evaluation layout {index} with level {level!r}, which it does not define (levels: {', '.join(spec.levels)})")
+    if level != spec.level_of(index):
+        raise TaskError(f"task {spec.name} labelled evaluation layout {index} with level {level!r}; its stratified level is {spec.level_of(index)!r}")
+    return level
+
+
+def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, where: str, hidden: HiddenLayouts | None = None, clips: Clips | None = None) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Mean success, graded score, return, cost and length over the task's held-out
+    evaluation layouts (or the ``hidden`` ones), and per level of difficulty (one row per
+    level the task defines). Demonstrations a layout comes with (``info["demonstrations"]``
+    on reset: one-shot tasks) go to ``agent.demonstrate`` before its attempt. ``clips``:
+    record the first episodes (it only renders what happens)."""
     act = agent.act
     demonstrate = getattr(agent, "demonstrate", None)
     start = getattr(agent, "start_episode", None)
     successes = partials = returns = costs = lengths = 0.0
+    per_level: dict[str, list[float]] = {name: [0, 0.0, 0.0, 0.0, 0.0, 0.0] for name in spec.levels}
     for i, options in enumerate(evaluation_layouts(spec, hidden)):
         obs, reset_info = env.reset(seed=i, options=options)
+        level = _episode_level(spec, reset_info, i)
+        recording = clips.begin(env, i) if clips is not None else None
         if start is not None:
             start(False)
         if demonstrate is not None and "demonstrations" in reset_info:
@@ -175,25 +248,32 @@ def evaluate(agent: Any, env: gym.Env, spec: TaskSpec, checker: ActionChecker, w
         while True:
             action = checker(act(obs, False), f"{where}, evaluation episode {i}")
             obs, reward, terminated, truncated, info = env.step(action)
+            if recording is not None:
+                recording.step()
             ret += reward
             cost += info["cost"]
             steps += 1
             success = success or bool(info["success"])
             if terminated or truncated:
                 break
+        if recording is not None:
+            recording.end()
+        partial = _episode_score(spec, info, success, i)
         successes += success
-        partials += float(info.get("partial", success))
+        partials += partial
         returns += ret
         costs += cost
         lengths += steps
+        if level is not None:
+            row = per_level[level]
+            row[0] += 1
+            for k, value in enumerate((success, partial, ret, cost, steps), start=1):
+                row[k] += value
     n = spec.eval_episodes
-    return {
-        "eval_success": successes / n,
-        "eval_partial": partials / n,
-        "eval_return": returns / n,
-        "eval_cost": costs / n,
-        "eval_length": lengths / n,
-    }
+    scores = {"eval_success": successes / n, "eval_partial": partials / n, "eval_return": returns / n, "eval_cost": costs / n, "eval_length": lengths / n}
+    # Levels without episodes (fewer --eval-episodes than levels) get no row.
+    levels = [{"level": name, "episodes": row[0], **{col: row[k] / row[0] for k, col in enumerate(EVAL_COLUMNS, start=1)}} for name, row in per_level.items() if row[0]]
+    return scores, levels
 
 
 @dataclass
@@ -213,24 +293,35 @@ class _Run:
     key: str
     hidden: HiddenLayouts | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
+    level_rows: list[dict[str, Any]] = field(default_factory=list)
+    copies: list[tuple[gym.Env, StepCounter]] = field(default_factory=list)
+    """Training env copies a learner asked for, and their step counters."""
+    clips: Clips | None = None
     t0: float = field(default_factory=time.perf_counter)
+    cpu0: float = field(default_factory=time.process_time)
     eval_seconds: float = 0.0
     eval_steps: int = 0
     demonstrations: int = 0
     _reported_steps: int = 0
 
-    def checkpoint(self, point: int) -> None:
+    def checkpoint(self, point: int, stands_for: int = 1) -> None:
+        """Evaluate at ``point`` of the budget (and, ``stands_for`` > 1, for the checkpoints
+        after it too: a learner that stopped early)."""
         t = time.perf_counter()
         if self.view is not None:
             self.view._switch(self.eval_env)
-        scores = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}", self.hidden)
+        clips = self.clips.at(len(self.rows), point, stands_for) if self.clips is not None else None
+        scores, levels = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}", self.hidden, clips)
         self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
         if self.view is not None:
             self.view._switch(self.train_env)
         self.eval_seconds += time.perf_counter() - t
-        self.add_row(point, scores)
+        self.add_row(point, scores, levels)
 
-    def add_row(self, point: int, scores: dict[str, float]) -> None:
+    def add_row(self, point: int, scores: dict[str, float], levels: list[dict[str, Any]]) -> None:
+        if levels:
+            self.level_rows += [{"checkpoint": len(self.rows), "budget_used": point, **row} for row in levels]
+            write_levels(self.folder, self.level_rows)
         ledger = self.ledger
         self.rows.append(
             {
@@ -298,7 +389,16 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
 
 def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
     """The Learner contract. Returns True when the ledger had to stop the learner."""
-    ledger_env = LedgerEnv(env, run.ledger, run.checker, run.checkpoint)
+
+    def spawn(i: int) -> gym.Env:
+        # Copy i of the training env (``LedgerEnv.copies``): its own layouts, seeded from
+        # the run's env seed, every step counted like the first env's.
+        copy = make_env(run.spec, "train")
+        run.copies.append((copy, StepCounter(copy)))
+        copy.reset(seed=int(np.random.SeedSequence(env_seed, spawn_key=(i,)).generate_state(1, np.uint32)[0]))
+        return copy
+
+    ledger_env = LedgerEnv(env, run.ledger, run.checker, run.checkpoint, spawn)
     # Seed the training env once; the learner's own resets continue its stream.
     env.reset(seed=env_seed)
     stopped = False
@@ -311,10 +411,12 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
         # The learner stopped early (or never touched the env, so not even checkpoint 0 was
         # evaluated): the policy it ended with is the policy at every checkpoint left, so
         # it is evaluated once and that row repeated.
-        run.checkpoint(remaining[0])
+        run.checkpoint(remaining[0], stands_for=len(remaining))
+        last = len(run.rows) - 1
         for point in remaining[1:]:
-            row = dict(run.rows[-1])
-            run.add_row(point, {k: row[k] for k in ("eval_success", "eval_partial", "eval_return", "eval_cost", "eval_length")})
+            row = run.rows[last]
+            levels = [{k: v for k, v in r.items() if k not in ("checkpoint", "budget_used")} for r in run.level_rows if r["checkpoint"] == last]
+            run.add_row(point, {k: row[k] for k in EVAL_COLUMNS}, levels)
     return stopped
 
 
@@ -328,8 +430,8 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
     spec = job.spec
     isolated = job.isolation is not None
     agent_name, cls = (name_of(job.agent), None) if isolated else resolve_agent(job.agent)
-    folder = run_dir(Path(job.out), spec.id, agent_name, job.seed)
-    key = f"{spec.id}/{agent_name}/seed-{job.seed}"
+    folder = run_dir(Path(job.out), spec.name, agent_name, job.seed)
+    key = f"{spec.name}/{agent_name}/seed-{job.seed}"
     agent_seed, env_seed = split_seed(job.seed)
     privileged = cls is not None and is_privileged(cls)
     requires = requirements_of(cls) if cls is not None else ()
@@ -341,7 +443,7 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
             "id": spec.id,
             "gym_id": spec.gym_id,
             "version": spec.version,
-            "hash": provenance.task_hash(spec.family),
+            "hash": provenance.task_hash(spec),
             "spec": spec.to_dict(),
         },
         "agent": {
@@ -366,6 +468,7 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
         "started_at": _now(),
         "finished_at": None,
         "wall_seconds": None,
+        "cpu_seconds": None,
         "train_seconds": None,
         "eval_seconds": None,
         "curve_sha256": None,
@@ -384,20 +487,24 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     agent_seed, env_seed = record["agent_seed"], record["env_seed"]
     privileged = record["agent"]["privileged"]
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "curve.csv").unlink(missing_ok=True)
+    clear_outputs(folder)
     write_run_json(folder, record)
 
     run: _Run | None = None
+    clips = _clips(job, folder)
+    if clips is not None:
+        record["video"] = clips.record()
+        write_run_json(folder, record)
     isolated_agent: IsolatedAgent | None = None
     envs: tuple[gym.Env, ...] = ()
     status, error, stopped = "complete", None, False
     previous_handler: Any = None
     try:
         with interrupt.armed():
-            train_env, eval_env = envs = make_envs(spec)
+            train_env, eval_env = envs = make_envs(spec, render_eval=clips is not None and clips.error is None)
             counters = (StepCounter(train_env), StepCounter(eval_env))
             info = task_info(spec, train_env)
-            view = PrivilegedView(spec) if privileged else None
+            view = privileged_view(spec) if privileged else None
             if isolated:
                 agent = isolated_agent = IsolatedAgent(job.agent, info, agent_seed, job.isolation)
                 record["agent"].update(isolated_agent.identity)
@@ -412,7 +519,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             record["agent"]["contract"] = contract
             if config_dict is not None:
                 record["agent"]["config"] = config_dict
-            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts)
+            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts, clips=clips)
             if view is not None:
                 view._switch(train_env)
             if contract == "learner":
@@ -427,7 +534,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             # Called as a library without the guard: a second Ctrl-C must not cut the record short.
             previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
         status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM); rerun with --resume to redo it"
-    except AgentError as exc:
+    except (AgentError, TaskError) as exc:
         status, error = "failed", str(exc)
     except Exception as exc:
         status = "failed"
@@ -435,11 +542,13 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     finally:
         if isolated_agent is not None:
             isolated_agent.close()
-        for env in envs:
+        for env in [*envs, *(copy for copy, _ in (run.copies if run is not None else ()))]:
             try:
                 env.close()
             except Exception:  # closing must never hide the run's own outcome
                 pass
+    if clips is not None:
+        record["video"] = clips.record()
     try:
         outcome = _finish(record, folder, run, status, error, stopped, key)
     finally:
@@ -451,11 +560,24 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     return outcome
 
 
+def _clips(job: Job, folder: Path) -> Clips | None:
+    """The run's clips when it records any; without the video libraries, a ``Clips`` that
+    says why there are none (the run itself goes on)."""
+    if job.video is None:
+        return None
+    clips = Clips(job.video, folder, len(job.spec.checkpoints()) - 1)
+    try:
+        video.require()
+    except video.VideoUnavailable as exc:
+        clips.fail(exc)
+    return clips
+
+
 def _check_counts(run: _Run, train: StepCounter, evaluation: StepCounter) -> None:
     """Every env step must have gone through the ledger or the evaluation."""
-    if train.count != run.ledger.env_steps:
+    if train.count + sum(counter.count for _, counter in run.copies) != run.ledger.env_steps:
         raise AgentError(
-            f"the training env was stepped {train.count} times but the budget ledger saw {run.ledger.env_steps}: "
+            f"the training envs were stepped {train.count + sum(c.count for _, c in run.copies)} times but the budget ledger saw {run.ledger.env_steps}: "
             "the agent stepped the env behind the ledger's back"
         )
     if evaluation.count != run.eval_steps:
@@ -478,12 +600,17 @@ def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str,
             "training_demonstrations": run.demonstrations,
         }
         record["wall_seconds"] = round(wall, 3)
+        # CPU time of the harness's process (an isolated agent's own process not included):
+        # what a run costs on a machine whose other cores are busy.
+        record["cpu_seconds"] = round(time.process_time() - run.cpu0, 3)
         record["eval_seconds"] = round(run.eval_seconds, 3)
         record["train_seconds"] = round(wall - run.eval_seconds, 3)
         if status == "complete" and len(run.rows) != len(run.spec.checkpoints()):
             status, error = "failed", f"the curve has {len(run.rows)} checkpoints, expected {len(run.spec.checkpoints())}"
         if run.rows:
             record["curve_sha256"] = sha256_text((folder / "curve.csv").read_text(encoding="utf-8"))
+        if run.level_rows:
+            record["levels_sha256"] = sha256_text((folder / LEVELS_FILE).read_text(encoding="utf-8"))
     record["status"] = status
     record["error"] = error
     record["finished_at"] = _now()

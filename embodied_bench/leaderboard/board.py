@@ -38,14 +38,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from embodied_bench.api import task_name
 from embodied_bench.leaderboard.bundle import SubmissionMeta, check_run, read_bundle, spec_problem
+from embodied_bench.leaderboard.references import OFFICIAL
 from embodied_bench.leaderboard.submit import SUBMISSIONS, interrupted_replacements
 from embodied_bench.metrics import tables
 from embodied_bench.metrics.aggregates import iqm
 from embodied_bench.metrics.bootstrap import interval_estimates
 from embodied_bench.metrics.compare import significance
 from embodied_bench.registry import OFFICIAL_SUITES, SUITES, TASKS
-from embodied_bench.results.load import load_runs
+from embodied_bench.results.load import load_levels, load_runs
 
 BASELINES = "baselines"
 
@@ -59,7 +61,8 @@ class Entry:
     """One submission or one reference baseline."""
 
     kind: str
-    """``"submission"`` or ``"baseline"``."""
+    """``"submission"``, ``"baseline"`` (the project's reference runs at the CI budgets of
+    ``regress``) or ``"reference"`` (its official references, at the full protocol)."""
     name: str
     """Folder name (submissions) or agent name (baselines): unique within its kind."""
     display: str
@@ -70,6 +73,8 @@ class Entry:
     """The tidy frame of ``load_runs`` for its complete runs."""
     records: dict[str, dict[str, Any]]
     """run.json of each run, by run folder."""
+    levels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per-level results of its runs on tasks with difficulty levels (``load_levels``)."""
 
     @property
     def key(self) -> str:
@@ -82,10 +87,11 @@ class Entry:
 
 
 def _check_spec(folder: Path, record: dict[str, Any]) -> None:
-    # Thresholds and reference budgets are read from the records: at the installed task
-    # version they must be the installed ones (older versions keep what they ran under).
-    task = TASKS.get(record["task"]["id"]) if record["task"]["id"] in TASKS else None
-    if task is not None and task.version == record["task"]["version"]:
+    # Thresholds and reference budgets are read from the records: for a registered task
+    # version they must be the registered ones (versions no longer registered keep what
+    # they ran under).
+    name = task_name(record["task"]["id"], record["task"]["version"])
+    if name in TASKS:
         problem = spec_problem(record)
         if problem:
             raise BoardError(f"{folder / 'run.json'}: {problem}")
@@ -111,19 +117,33 @@ def load_entries(root: Path) -> list[Entry]:
         runs = load_runs([folder])
         records = {str(r.folder): r.record for r in bundle.runs}
         privileged = meta.privileged or any(r.record["agent"].get("privileged") for r in bundle.runs)
-        entries.append(Entry("submission", folder.name, meta.name, privileged, meta.category, meta, runs, records))
+        entries.append(Entry("submission", folder.name, meta.name, privileged, meta.category, meta, runs, records, load_levels(sorted(records))))
     base = Path(root) / BASELINES
-    if base.is_dir():
-        frame = load_runs([base])
-        for agent, runs in frame.groupby("agent", sort=True):
-            records = {}
-            for folder in sorted(set(runs["run_dir"])):
-                run, problems = check_run(Path(folder), base)
-                if problems:
-                    raise BoardError(problems[0])
-                _check_spec(run.folder, run.record)
-                records[folder] = run.record
-            entries.append(Entry("baseline", str(agent), str(agent), bool(runs["privileged"].iloc[0]), "baseline", None, runs.reset_index(drop=True), records))
+    # The CI-budget references of `regress` (kind "baseline") and, in their own folder,
+    # the official references at the full protocol (kind "reference"): never one entry,
+    # since an entry holds runs of one protocol per task.
+    for kind, folder in (("baseline", base), ("reference", base / OFFICIAL)):
+        entries += _baseline_entries(kind, folder, skip=(OFFICIAL,) if kind == "baseline" else ())
+    return entries
+
+
+def _baseline_entries(kind: str, base: Path, skip: tuple[str, ...]) -> list[Entry]:
+    """One entry per agent of the reference runs below ``base`` (its subfolders named in
+    ``skip`` left out), each run integrity-checked."""
+    tops = [p for p in sorted(base.iterdir()) if p.is_dir() and not p.name.startswith(".") and p.name not in skip] if base.is_dir() else []
+    if not tops:
+        return []
+    entries = []
+    frame = load_runs(tops)
+    for agent, runs in frame.groupby("agent", sort=True):
+        records = {}
+        for folder in sorted(set(runs["run_dir"])):
+            run, problems = check_run(Path(folder), base)
+            if problems:
+                raise BoardError(problems[0])
+            _check_spec(run.folder, run.record)
+            records[folder] = run.record
+        entries.append(Entry(kind, str(agent), str(agent), bool(runs["privileged"].iloc[0]), "baseline", None, runs.reset_index(drop=True), records, load_levels(sorted(records))))
     return entries
 
 
@@ -143,7 +163,10 @@ class Row:
     per_task: dict[str, Interval]
     """IQM of normalised AUC per task."""
     score: Interval | None = None
-    """Embodied Turing score (None: not every task of the suite)."""
+    """Embodied Turing score: IQM of the normalised AUC of the suite's ranking measure
+    (None: not every task of the suite)."""
+    success_auc: Interval | None = None
+    """IQM of normalised AUC of success, beside a score ranked by the graded score."""
     final: Interval | None = None
     threshold_fraction: float = float("nan")
     """Median steps-to-threshold / budget (inf: the median run never reached it)."""
@@ -152,7 +175,7 @@ class Row:
     animal_gap: float = float("nan")
     rank: str = ""
     vs_next: tuple[float, float, float, str] | None = None
-    """P(this row > next row) on normalised AUC, its interval, and the verdict."""
+    """P(this row > next row) on the ranking measure, its interval, and the verdict."""
 
 
 @dataclass
@@ -166,31 +189,34 @@ class BoardTable:
     partial: list[Row] = field(default_factory=list)
     per_run: pd.DataFrame | None = None
     """``per_run_table`` rows of every entry in the table (column ``entry``: entry key)."""
+    levels: pd.DataFrame | None = None
+    """``level_table`` rows of the ranked and reference entries (column ``entry``), for
+    the tasks with difficulty levels."""
     frame: pd.DataFrame | None = None
     """The tidy runs of every entry in the table (column ``entry``)."""
 
     @property
     def tasks(self) -> tuple[str, ...]:
-        return SUITES.get(self.suite)
+        return SUITES.get(self.suite).tasks
+
+    @property
+    def metric(self) -> str:
+        """The per-run measure that ranks: normalised AUC of success or of the graded score."""
+        return "score_auc" if SUITES.get(self.suite).ranks_by == "score" else "auc"
 
     @property
     def full_budgets(self) -> bool:
         """Every task at its registered budget, interval and number of evaluation layouts."""
         for task, (_, budget, every, episodes, _) in self.protocol.items():
-            spec = TASKS.get(task)
+            spec = TASKS.get(task).spec
             if (budget, every, episodes) != (spec.budget, spec.eval_every, spec.eval_episodes):
                 return False
         return len(self.protocol) == len(self.tasks)
 
     @property
-    def old_versions(self) -> dict[str, tuple[int, int]]:
-        """Tasks whose runs are of another version than the installed one: (runs', installed)."""
-        return {t: (v[0], TASKS.get(t).version) for t, v in sorted(self.protocol.items()) if v[0] != TASKS.get(t).version}
-
-    @property
     def official(self) -> bool:
-        """Every task at the installed version, budget and evaluation layouts."""
-        return self.full_budgets and not self.old_versions
+        """Every task of the suite (its frozen versions) at its budget and evaluation layouts."""
+        return self.full_budgets
 
     @property
     def slug(self) -> str:
@@ -222,7 +248,7 @@ def build_tables(entries: list[Entry], reps: int = 50_000, seed: int = 0) -> lis
     official protocols, hidden layouts before public ones."""
     found: list[BoardTable] = []
     for suite in SUITES.names():
-        tasks = SUITES.get(suite)
+        tasks = SUITES.get(suite).tasks
         assigned: list[tuple[BoardTable, Entry]] = []
         complete, partial = [], []
         for entry in entries:
@@ -262,7 +288,8 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
         per_runs.append(per_run.assign(entry=entry.key))
         present = [t for t in tasks if t in set(per_run["task"])]
         counts = per_run.groupby("task").size()
-        data = {f"{entry.key}|{table.slug}|{t}": per_run.loc[per_run["task"] == t, ["auc"]].to_numpy(float) for t in present}
+        metric = table.metric
+        data = {f"{entry.key}|{table.slug}|{t}": per_run.loc[per_run["task"] == t, [metric]].to_numpy(float) for t in present}
         points, intervals = interval_estimates(data, iqm, **opts)
         row = Row(
             entry=entry,
@@ -271,10 +298,15 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
             per_task={t: Interval(float(points[k]), float(intervals[k][0]), float(intervals[k][1])) for t, k in zip(present, data)},
         )
         if len(present) == len(tasks):
-            arr = tables.score_array(per_run, tasks, ["auc", "final_success"])
+            arr = tables.score_array(per_run, tasks, [metric, "final_success", "auc"])
             key = f"{entry.key}|{table.slug}"
-            points, intervals = interval_estimates({f"{key}|score": arr[..., 0], f"{key}|final": arr[..., 1]}, iqm, **opts)
+            wanted = {f"{key}|score": arr[..., 0], f"{key}|final": arr[..., 1]}
+            if metric != "auc":
+                wanted[f"{key}|success-auc"] = arr[..., 2]
+            points, intervals = interval_estimates(wanted, iqm, **opts)
             row.score = Interval(float(points[f"{key}|score"]), *map(float, intervals[f"{key}|score"]))
+            if metric != "auc":
+                row.success_auc = Interval(float(points[f"{key}|success-auc"]), *map(float, intervals[f"{key}|success-auc"]))
             if len(tasks) == 1:  # the same statistic: one interval, not two draws of it
                 row.per_task[tasks[0]] = row.score
             row.final = Interval(float(points[f"{key}|final"]), *map(float, intervals[f"{key}|final"]))
@@ -290,6 +322,14 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
             table.partial.append(row)
     table.frame = pd.concat(frames, ignore_index=True)
     table.per_run = pd.concat(per_runs, ignore_index=True)
+    level_parts = []
+    for row in [*table.ranked, *table.references]:
+        mine = row.entry.levels
+        if len(mine):
+            mine = mine[mine["task"].isin(tasks) & mine["run_dir"].isin(set(table.frame.loc[table.frame["entry"] == row.entry.key, "run_dir"]))]
+        if len(mine):
+            level_parts.append(tables.level_table(mine, reps=min(reps, 10_000), seed=seed).assign(entry=row.entry.key))
+    table.levels = pd.concat(level_parts, ignore_index=True) if level_parts else None
     for rows in (table.ranked, table.references):
         rows.sort(key=lambda r: (-r.score.point, -r.final.point, r.entry.display, r.entry.key))
     table.partial.sort(key=lambda r: (r.entry.display, r.entry.key))
@@ -302,10 +342,10 @@ def _rank(table: BoardTable, reps: int, seed: int) -> None:
     no comparison separates share a rank (shown with "="), and a tie with a neighbour
     never hides a significant gap further up."""
     rows, per_run = table.ranked, table.per_run
-    scores = [tables.score_array(per_run[per_run["entry"] == r.entry.key], table.tasks, ["auc"])[..., 0] for r in rows]
+    scores = [tables.score_array(per_run[per_run["entry"] == r.entry.key], table.tasks, [table.metric])[..., 0] for r in rows]
 
     def verdict(i: int, j: int) -> tuple[float, float, float, str]:
-        p, (lo, hi) = tables.pair_improvement(scores[i], scores[j], f"{rows[i].entry.key}|{table.slug}", f"{rows[j].entry.key}|{table.slug}", "auc", reps=reps, seed=seed)
+        p, (lo, hi) = tables.pair_improvement(scores[i], scores[j], f"{rows[i].entry.key}|{table.slug}", f"{rows[j].entry.key}|{table.slug}", table.metric, reps=reps, seed=seed)
         return p, lo, hi, significance(lo, hi, tables.min_runs(scores[i], scores[j]))
 
     ranks = []

@@ -29,14 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from embodied_bench.api import TaskSpec
+from embodied_bench.api import TaskSpec, task_name
 from embodied_bench.registry import OFFICIAL_MIN_SEEDS, OFFICIAL_SUITES, SUITES, TASKS
 from embodied_bench.results import provenance
 from embodied_bench.results.load import eval_layouts
-from embodied_bench.results.records import CURVE_COLUMNS, read_run_json
+from embodied_bench.results.records import CURVE_COLUMNS, LEVEL_COLUMNS, LEVELS_FILE, VIDEOS, read_run_json
 
 SUBMISSION_FILE = "submission.json"
 RUN_FILES = ("run.json", "curve.csv")
+ALLOWED_FILES = (*RUN_FILES, LEVELS_FILE)
+"""The run files a bundle may hold: ``levels.csv`` too, for a task with difficulty levels."""
 CATEGORIES = ("from-scratch", "demonstrations", "pretrained")
 """What an agent brought to the tasks: nothing but the budget, demonstrations beyond the
 tasks' own, or pretrained weights or models."""
@@ -147,7 +149,8 @@ class Run:
 
     @property
     def task(self) -> str:
-        return self.record["task"]["id"]
+        """The versioned task name, ``"treat-reach@v0"``."""
+        return task_name(self.record["task"]["id"], self.record["task"]["version"])
 
     @property
     def seed(self) -> int:
@@ -253,7 +256,7 @@ def spec_problem(record: dict[str, Any]) -> str | None:
     made = TaskSpec.from_dict(record["task"]["spec"])
     budget = record["budget"]
     try:
-        expected = TASKS.get(made.id).scaled(float(budget.get("scale", 1.0)))
+        expected = TASKS.get(made.name).spec.scaled(float(budget.get("scale", 1.0)))
     except (LookupError, ValueError) as exc:
         return f"its task cannot be checked here ({exc})"
     if budget.get("eval_reduced"):
@@ -279,7 +282,7 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
     spec, problem = _structure(record)
     if problem:
         return None, [f"{where}: {problem}; rerun it"]
-    task, agent, seed = record["task"]["id"], record["agent"]["name"], record["seed"]
+    task, agent, seed = task_name(record["task"]["id"], record["task"]["version"]), record["agent"]["name"], record["seed"]
     ledger = record["ledger"]
     problems = []
     expected = Path(task) / agent / f"seed-{seed}"
@@ -296,6 +299,7 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
         return None, [*problems, f"{curve_path}: cannot be read ({exc})"]
     if hashlib.sha256(text.encode()).hexdigest() != record["curve_sha256"]:
         problems.append(f"{curve_path}: its sha256 does not match curve_sha256 in run.json: the curve was changed after the run")
+    problems += _levels_problems(folder, record, spec)
     try:
         curve = pd.read_csv(curve_path)
     except (ValueError, OSError) as exc:
@@ -333,6 +337,62 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
     return Run(folder, record, curve), problems
 
 
+def _levels_problems(folder: Path, record: dict[str, Any], spec: TaskSpec) -> list[str]:
+    """A run of a task with levels has ``levels.csv``, hashed in its record, with a row per
+    level and checkpoint whose episodes add up to the evaluation; no other run has one."""
+    path = folder / LEVELS_FILE
+    if not spec.levels:
+        return [f"{path}: task {spec.name} has no difficulty levels; remove the file"] if path.exists() else []
+    recorded = record.get("levels_sha256")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [f"{path}: missing; a run of {spec.name} records its per-level results (rerun it)"]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"{path}: cannot be read ({exc})"]
+    if hashlib.sha256(text.encode()).hexdigest() != recorded:
+        return [f"{path}: its sha256 does not match levels_sha256 in run.json: the file was changed after the run"]
+    try:
+        levels = pd.read_csv(path, dtype={"level": str}, keep_default_na=False)
+    except ValueError as exc:
+        return [f"{path}: cannot be read as a table ({exc})"]
+    missing = [c for c in LEVEL_COLUMNS if c not in levels.columns]
+    if missing:
+        return [f"{path}: missing columns {', '.join(missing)}; rerun the run"]
+    unknown = sorted(set(levels["level"]) - set(spec.levels))
+    if unknown:
+        return [f"{path}: level {unknown[0]!r} is not one of {spec.name}'s ({', '.join(spec.levels)})"]
+    numeric = levels[[c for c in LEVEL_COLUMNS if c != "level"]].apply(pd.to_numeric, errors="coerce")
+    if not np.isfinite(numeric.to_numpy(float)).all():
+        return [f"{path}: holds a value that is not a finite number"]
+    for column, low, high in (("eval_success", 0.0, 1.0), ("eval_partial", 0.0, 1.0), ("eval_cost", 0.0, np.inf), ("eval_length", 0.0, np.inf), ("episodes", 1.0, np.inf)):
+        if not numeric[column].between(low, high).all():
+            return [f"{path}: {column} lies outside [{low:g}, {high:g}]"]
+    numeric["level"] = levels["level"]
+    episodes = numeric.groupby("checkpoint")["episodes"].sum()
+    if not (episodes == spec.eval_episodes).all():
+        return [f"{path}: the levels' episodes do not add up to the {spec.eval_episodes} evaluation layouts at every checkpoint"]
+    # The levels' episode-weighted means are the curve's: the two files tell one story.
+    try:
+        curve = pd.read_csv(folder / "curve.csv").set_index("checkpoint")
+        for column in ("eval_success", "eval_partial"):
+            pooled = (numeric[column] * numeric["episodes"]).groupby(numeric["checkpoint"]).sum() / episodes
+            if not np.allclose(pooled.to_numpy(float), curve.loc[pooled.index, column].to_numpy(float), atol=1e-9):
+                return [f"{path}: its {column} per level does not average to curve.csv's"]
+    except (OSError, ValueError, KeyError):
+        return []  # the curve's own checks name what is wrong with it
+    return []
+
+
+def _recorded_clip_files(folder: Path) -> set[str]:
+    """The clips and posters a run folder's record lists, whole and unchanged (full
+    paths): the only files a bundle's ``videos/`` folders may hold."""
+    from embodied_bench.results.load import load_clips
+
+    clips, _ = load_clips([folder])
+    return {*clips["file"], *clips["poster"]}
+
+
 def read_bundle(root: Path) -> Bundle:
     """Read and integrity-check the bundle in ``root``."""
     root = Path(root)
@@ -340,12 +400,14 @@ def read_bundle(root: Path) -> Bundle:
     bundle = Bundle(root=root, meta=meta, problems=problems)
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root)
-        if rel == Path(SUBMISSION_FILE) or (path.name in RUN_FILES and len(rel.parts) == 4):
+        if rel == Path(SUBMISSION_FILE) or (path.name in ALLOWED_FILES and len(rel.parts) == 4):
             continue
-        bundle.problems.append(f"{path}: unexpected file; a submission holds {SUBMISSION_FILE} and run folders <task>/<agent>/seed-<k>/ with {' and '.join(RUN_FILES)} only")
+        if len(rel.parts) == 5 and rel.parts[3] == VIDEOS and str(path.resolve()) in _recorded_clip_files(path.parents[1]):
+            continue
+        bundle.problems.append(f"{path}: unexpected file; a submission holds {SUBMISSION_FILE} and run folders <task>@v<N>/<agent>/seed-<k>/ with {', '.join(RUN_FILES)} (and {LEVELS_FILE} for tasks with levels, and the clips its run.json lists in {VIDEOS}/) only")
     folders = [f for f in _run_dirs(root) if len(f.relative_to(root).parts) == 3]
     if not folders:
-        bundle.problems.append(f"{root}: no run folders (<task>/<agent>/seed-<k>/); pass the --out folder of `embodied-bench run`")
+        bundle.problems.append(f"{root}: no run folders (<task>@v<N>/<agent>/seed-<k>/); pass the --out folder of `embodied-bench run`")
     for folder in folders:
         run, found = check_run(folder, root)
         bundle.problems += found
@@ -393,7 +455,7 @@ def validate(root: Path, min_seeds: int | None = None) -> Bundle:
         min_seeds = OFFICIAL_MIN_SEEDS
     if official and min_seeds < OFFICIAL_MIN_SEEDS:
         raise UsageError(f"--min-seeds {min_seeds}: {meta.suite} is an official suite; its submissions need at least {OFFICIAL_MIN_SEEDS} seeds per task")
-    suite = SUITES.get(meta.suite)
+    suite = SUITES.get(meta.suite).tasks
     by_task: dict[str, list[Run]] = {}
     for r in bundle.runs:
         by_task.setdefault(r.task, []).append(r)
@@ -411,16 +473,14 @@ def validate(root: Path, min_seeds: int | None = None) -> Bundle:
 
 
 def _installation_problems(task: str, runs: Iterable[Run], official: bool) -> list[str]:
-    spec = TASKS.get(task)
-    installed_hash = provenance.task_hash(spec.family)
+    spec = TASKS.get(task).spec
+    installed_hash = provenance.task_hash(spec)
     problems = []
     protocols: dict[tuple, Path] = {}
     for r in runs:
         where = r.folder / "run.json"
         made = r.record["task"]
-        if made.get("version") != spec.version:
-            problems.append(f"{where}: made with {task} v{made.get('version')}; this installation has v{spec.version}: rerun it")
-        elif made.get("hash") != installed_hash:
+        if made.get("hash") != installed_hash:
             problems.append(f"{where}: made with other {task} code or assets than this installation (task hash {str(made.get('hash'))[:12]}, here {installed_hash[:12]}): rerun it")
         elif (problem := spec_problem(r.record)) is not None:
             problems.append(f"{where}: {problem}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from embodied_bench.leaderboard.bundle import (
@@ -14,7 +13,8 @@ from embodied_bench.leaderboard.bundle import (
     check_name,
     validate,
 )
-from embodied_bench.results.records import folder_mode
+from embodied_bench.results.load import load_clips
+from embodied_bench.results.records import LEVELS_FILE, VIDEOS, staged_folder
 
 SUBMISSIONS = "submissions"
 
@@ -58,28 +58,17 @@ def submit(bundle_dir: Path, name: str, root: Path, replace: bool = False, min_s
     bundle = validate(bundle_dir, min_seeds)
     if bundle.problems:
         return bundle, None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".incoming-{name}-", dir=target.parent))
-    aside = None
-    try:
-        os.chmod(staging, folder_mode())  # mkdtemp's 0700 would stick to the submission
-        # Only what was validated travels: submission.json and each run's two files.
+    with staged_folder(target, f".incoming-{name}-", f".replaced-{name}-") as staging:
+        # Only what was validated travels: submission.json and each run's files.
         _copy(Path(bundle_dir) / SUBMISSION_FILE, staging / SUBMISSION_FILE)
         for run in bundle.runs:
             rel = run.folder.relative_to(bundle_dir)
-            for fname in RUN_FILES:
-                _copy(run.folder / fname, staging / rel / fname)
-        if target.exists():
-            aside = Path(tempfile.mkdtemp(prefix=f".replaced-{name}-", dir=target.parent))
-            os.rename(target, aside / name)
-        os.rename(staging, target)
-        if aside is not None:
-            shutil.rmtree(aside, ignore_errors=True)
-    except BaseException:
-        if aside is not None and (aside / name).exists() and not target.exists():
-            os.rename(aside / name, target)  # put the old submission back
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            for fname in (*RUN_FILES, LEVELS_FILE):
+                if fname in RUN_FILES or (run.folder / fname).exists():
+                    _copy(run.folder / fname, staging / rel / fname)
+            clips, _ = load_clips([run.folder])  # the clips its record lists, checked
+            for path in sorted({*clips["file"], *clips["poster"]}):
+                _copy(Path(path), staging / rel / VIDEOS / Path(path).name)
     return bundle, target
 
 

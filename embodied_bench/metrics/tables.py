@@ -45,9 +45,11 @@ _DEFAULTS = {
 }
 MIN_RUNS = 5
 """Fewer runs per task than this and percentile-bootstrap intervals under-cover."""
-SCORE_METRICS = ("final_success", "auc")
+SCORE_METRICS = ("final_success", "auc", "final_score", "score_auc")
 """Per-run scores the aggregates are computed for: final evaluation success and the
-normalised area under the success curve (sample efficiency)."""
+normalised area under the success curve (sample efficiency), and the same two for the
+task's graded score (``eval_partial``: credit for progress before mastery; the success
+itself on a task that grades nothing else)."""
 
 
 class MixedRunsError(ValueError):
@@ -137,15 +139,19 @@ def _check_curves(df: pd.DataFrame) -> None:
 
 
 def per_run_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per run: final success, normalised AUC, steps-to-threshold (first
-    checkpoint and interpolated crossing, censored at the budget), cumulative training
-    cost, cost rate, final evaluation cost, first-attempt success (one-shot tasks)."""
+    """One row per run: final success and graded score, normalised AUC of each,
+    steps-to-threshold on success (first checkpoint and interpolated crossing, censored at
+    the budget), cumulative training cost, cost rate, final evaluation cost, first-attempt
+    success (one-shot tasks)."""
     rows = []
     for _, g in df.sort_values(["task", "agent", "seed", "budget_used"]).groupby("run_dir", sort=False):
         first = g.iloc[0]
         last = g.iloc[-1]
         steps = g["budget_used"].to_numpy(float)
         success = g["eval_success"].to_numpy(float)
+        graded = g["eval_partial"].to_numpy(float)
+        if not np.isfinite(graded).all():  # curves from elsewhere without a graded score
+            graded = success
         crossing = steps_to_threshold(steps, success, float(first["threshold"])) if np.isfinite(first["threshold"]) else None
         rows.append(
             {
@@ -158,8 +164,9 @@ def per_run_table(df: pd.DataFrame) -> pd.DataFrame:
                 "budget_unit": first["budget_unit"],
                 "checkpoints": len(g),
                 "final_success": float(last["eval_success"]),
-                "final_partial": float(last["eval_partial"]),
                 "auc": float(normalized_auc(steps, success)),
+                "final_score": float(graded[-1]),
+                "score_auc": float(normalized_auc(steps, graded)),
                 "threshold": float(first["threshold"]),
                 "reached_threshold": bool(crossing.reached) if crossing else False,
                 "steps_to_threshold": float(crossing.first) if crossing else np.nan,
@@ -411,3 +418,48 @@ def profile_table(
         for k, tau in enumerate(taus):
             rows.append({"agent": agent, "privileged": privileged, "tau": tau, "fraction": points[key][k], "lo": intervals[key][0, k], "hi": intervals[key][1, k]})
     return pd.DataFrame(rows, columns=["agent", "privileged", "tau", "fraction", "lo", "hi"])
+
+
+LEVEL_METRICS = ("final_success", "final_score")
+"""What the per-level table aggregates: each run's final success rate and graded score on
+the held-out layouts of one difficulty level."""
+
+
+def level_runs(levels: pd.DataFrame) -> pd.DataFrame:
+    """One row per (run, level) from the tidy frame of ``results.load.load_levels``: the
+    final checkpoint's success and graded score on that level's layouts."""
+    if levels.empty:
+        return pd.DataFrame(columns=["task", "agent", "privileged", "seed", "run_dir", "level", "episodes", *LEVEL_METRICS])
+    last = levels[levels["checkpoint"] == levels.groupby("run_dir")["checkpoint"].transform("max")]
+    out = last[["task", "agent", "privileged", "seed", "run_dir", "level", "episodes", "eval_success", "eval_partial"]]
+    return out.rename(columns={"eval_success": "final_success", "eval_partial": "final_score"}).reset_index(drop=True)
+
+
+def level_table(levels: pd.DataFrame, reps: int = 10_000, confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Per (task, agent, level), in the order the task lists its levels: runs, layouts per
+    run, and the mean over runs of the final success and graded score with bootstrap
+    intervals (``<metric>``, ``<metric>_lo``, ``<metric>_hi``). A learner that masters the
+    easiest level and nothing else shows as exactly that."""
+    runs = level_runs(levels)
+    if runs.empty:
+        return pd.DataFrame()
+    order = {level: i for i, level in enumerate(dict.fromkeys(runs["level"]))}
+    data, meta = {}, {}
+    for (task, agent, level), g in runs.groupby(["task", "agent", "level"], sort=False):
+        key = f"{task}|{agent}|{level}"
+        data[key] = g.sort_values("seed")[list(LEVEL_METRICS)].to_numpy(float)[:, None, :]
+        meta[key] = {"task": task, "agent": agent, "privileged": bool(g["privileged"].iloc[0]), "level": level, "runs": len(g), "layouts": int(g["episodes"].iloc[0])}
+
+    def means(a: np.ndarray) -> np.ndarray:
+        return np.nanmean(a, axis=(-3, -2))
+
+    points, intervals = interval_estimates(data, means, reps=reps, confidence=confidence, seed=seed)
+    rows = []
+    for key, m in meta.items():
+        row = dict(m)
+        for i, metric in enumerate(LEVEL_METRICS):
+            row[metric], row[f"{metric}_lo"], row[f"{metric}_hi"] = float(points[key][i]), float(intervals[key][0, i]), float(intervals[key][1, i])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["order"] = table["level"].map(order)
+    return table.sort_values(["task", "agent", "order"], kind="stable").drop(columns="order").reset_index(drop=True)

@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 
 import embodied_bench
+from embodied_bench import video
 from embodied_bench.metrics import tables
 from embodied_bench.metrics.compare import significance
 from embodied_bench.report import document as doc
 from embodied_bench.report import figures
-from embodied_bench.results.records import atomic_write_text
+from embodied_bench.results.records import atomic_write_bytes, atomic_write_text
 
-FIGURE_NAMES = ("learning-curves", "aggregates", "performance-profile", "probability-of-improvement", "cost-training", "cost-evaluation")
+FIGURE_NAMES = ("learning-curves", "score-curves", "levels", "aggregates", "performance-profile", "probability-of-improvement", "cost-training", "cost-evaluation")
 """Every figure a report may draw (``figures/<name>.png`` and ``.svg``)."""
 
 Progress = Callable[[int, int], None]
@@ -93,10 +94,16 @@ def build_report(
     provenance: pd.DataFrame | None = None,
     notes: Sequence[str] = (),
     progress: Progress | None = None,
+    levels: pd.DataFrame | None = None,
+    clips: pd.DataFrame | None = None,
 ) -> Report:
     """Compute every table and figure for the runs in ``df`` (the tidy frame of
     ``load_runs``) and write them to ``out``. Raises ``tables.MixedRunsError`` for runs
-    that cannot be aggregated together. ``notes`` are warnings found while loading."""
+    that cannot be aggregated together. ``notes`` are warnings found while loading;
+    ``levels`` the per-level frame of ``results.load.load_levels`` (tasks with difficulty
+    levels get a per-level table and figure); ``clips`` the frame of
+    ``results.load.load_clips`` (each agent's clips at its first and last recorded
+    checkpoint are copied to ``videos/``, embedded in report.html, linked from report.md)."""
     out = Path(out)
     df, warnings = tables.check_runs(df)
     warnings = [*notes, *warnings]
@@ -106,10 +113,13 @@ def build_report(
     styles = figures.agent_styles(agents)
 
     has_train_cost, has_eval_cost = df["train_cost"].notna().any(), df["eval_cost"].notna().any()
+    # A graded score worth its own curves: some task grades more than success.
+    graded = bool(df["eval_partial"].notna().any() and (df["eval_partial"].fillna(df["eval_success"]) != df["eval_success"]).any())
+    levels = levels if levels is not None and len(levels) else None
     total = (
         tables.bootstrap_work(per_run, suites, options.reps)
         + tables.improvement_work(per_run, options.reps)
-        + tables.curve_work(df, options.band_reps)
+        + tables.curve_work(df, options.band_reps) * (2 if graded else 1)
         + (tables.curve_work(df, options.band_reps, "train_cost") if has_train_cost else 0)
         + (tables.curve_work(df, options.band_reps, "eval_cost") if has_eval_cost else 0)
         + len(agents) * options.band_reps
@@ -128,6 +138,8 @@ def build_report(
     aggregates = tables.aggregate_table(per_run, suites, reps=options.reps, **common)
     improvement = tables.improvement_table(per_run, "auc", reps=options.reps, **common)
     bands = tables.curve_table(df, "eval_success", reps=options.band_reps, **common)
+    score_bands = tables.curve_table(df, "eval_partial", reps=options.band_reps, **common) if graded else None
+    level_rows = tables.level_table(levels, reps=options.band_reps, confidence=options.confidence, seed=options.seed) if levels is not None else None
     head = headline_scope(aggregates)
     head_tasks = next(t for s, _, t in tables.scopes(per_run, suites) if s == head)
     profile = tables.profile_table(per_run, head_tasks, reps=options.band_reps, **common)
@@ -148,6 +160,10 @@ def build_report(
         images[name] = doc.Image(path=f"figures/{name}.png", alt=alt, png=paths["png"].read_bytes())
 
     add_figure("learning-curves", figures.learning_curves(bands, styles, df if options.per_run_lines else None), "Learning curves: IQM of the evaluation success rate across runs at each checkpoint, with 95% bootstrap bands, per task and agent")
+    if score_bands is not None:
+        add_figure("score-curves", figures.learning_curves(score_bands, styles, df if options.per_run_lines else None, column="eval_partial", ylabel="graded score"), "Learning curves of the graded score (credit for progress before success): IQM across runs at each checkpoint, with 95% bootstrap bands")
+    if level_rows is not None and len(level_rows):
+        add_figure("levels", figures.level_bars(level_rows, styles), "Final graded score per difficulty level: mean across runs with 95% bootstrap intervals, per task and agent")
     add_figure("aggregates", figures.interval_plot(aggregates[aggregates["scope"] == head], styles, title=f"Aggregates over {head}"), f"IQM, median, mean and optimality gap of final success and normalised AUC over {head}, with bootstrap intervals")
     add_figure("performance-profile", figures.profile_plot(profile, styles, title=f"Performance profile over {head}"), "Performance profiles: fraction of runs whose final success exceeds each threshold, with bootstrap bands")
     if len(improvement):
@@ -174,8 +190,15 @@ def build_report(
     csv_thr = out / "steps_to_threshold.csv"
     atomic_write_text(csv_thr, thresholds.to_csv(index=False, float_format="%.10g"))
     report.files += [csv_per_run, csv_agg, csv_poi, csv_thr]
+    csv_levels = out / "levels.csv"
+    if level_rows is not None:
+        atomic_write_text(csv_levels, level_rows.to_csv(index=False, float_format="%.10g"))
+        report.files.append(csv_levels)
+    else:
+        csv_levels.unlink(missing_ok=True)  # an earlier report's would describe other runs
 
-    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance)
+    clip_blocks = _clip_blocks(clips, out, report)
+    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows, clip_blocks)
     md, page = out / "report.md", out / "report.html"
     atomic_write_text(md, doc.to_markdown(blocks))
     atomic_write_text(page, doc.to_html(blocks, title="embodied-bench report"))
@@ -183,7 +206,62 @@ def build_report(
     return report
 
 
-def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance) -> list:
+def chosen_clips(clips: pd.DataFrame) -> pd.DataFrame:
+    """Per task and agent: the clips of its lowest seed that recorded any, at the first and
+    the last checkpoint recorded, of the first layout recorded there."""
+    picked = []
+    for _, g in clips.groupby(["task", "agent"], sort=True):
+        run = g[g["seed"] == g["seed"].min()]
+        points = sorted({int(run["checkpoint"].min()), int(run["checkpoint"].max())})
+        for k in points:
+            at = run[run["checkpoint"] == k]
+            picked.append(at[at["layout"] == at["layout"].min()].iloc[0])
+    return pd.DataFrame(picked, columns=clips.columns).reset_index(drop=True)
+
+
+def clip_moment(checkpoint: int, budget_used: int) -> str:
+    """When in a run a clip was recorded, in words for a caption."""
+    return f"checkpoint {checkpoint} ({'before practice' if int(checkpoint) == 0 else f'after {int(budget_used):,} of the budget'})"
+
+
+CLIP_FILES = ("*-checkpoint-*-layout-*.mp4", "*-checkpoint-*-layout-*.png", "*-checkpoint-*-layout-*.gif")
+"""What a report writes into ``videos/`` (and removes from an earlier report there)."""
+
+
+def _clip_blocks(clips: pd.DataFrame | None, out: Path, report: Report) -> list:
+    """The report's clips, copied into ``out/videos/`` (an earlier report's removed), each
+    with a small GIF for report.md where the video libraries are installed (else its
+    poster, and a warning)."""
+    folder = out / "videos"
+    for pattern in CLIP_FILES:
+        for stale in folder.glob(pattern):
+            stale.unlink()
+    if clips is None or clips.empty:
+        return []
+    blocks: list = [doc.Heading("What the agents did"), doc.Para("One evaluation episode of each agent (its lowest seed that recorded clips, the first held-out layout recorded) at its first and last recorded checkpoint; the videos are embedded in report.html and copied to videos/ beside report.md.")]
+    for task, g in chosen_clips(clips).groupby("task", sort=True):
+        items = []
+        for r in g.itertuples():
+            name = f"{task}-{r.agent}-seed-{r.seed}-checkpoint-{r.checkpoint}-layout-{r.layout}"
+            mp4, png = Path(r.file).read_bytes(), Path(r.poster).read_bytes()
+            for suffix, data in ((".mp4", mp4), (".png", png)):
+                atomic_write_bytes(folder / f"{name}{suffix}", data)
+                report.files.append(folder / f"{name}{suffix}")
+            gif = ""
+            try:
+                video.preview_gif(folder / f"{name}.mp4", folder / f"{name}.gif", float(r.fps))
+                report.files.append(folder / f"{name}.gif")
+                gif = f"videos/{name}.gif"
+            except Exception as exc:  # noqa: BLE001  (no video libraries, a clip ffmpeg cannot read: the poster stands in)
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                report.warnings.append(f"report.md shows the poster of {name}.mp4, not an animation: {message}")
+            caption = f"{_label(r.agent, bool(r.privileged))}, seed {r.seed}, {clip_moment(r.checkpoint, r.budget_used)}, held-out layout {r.layout}"
+            items.append(doc.Clip(f"videos/{name}.mp4", f"videos/{name}.png", caption, mp4, png, gif))
+        blocks += [doc.Heading(task, 3), doc.Clips(tuple(items))]
+    return blocks
+
+
+def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows=None, clip_blocks=()) -> list:
     conf = f"{options.confidence:.0%}"
     n_runs, agents, tasks = len(per_run), sorted(per_run["agent"].unique()), sorted(per_run["task"].unique())
     priv = dict(per_run.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool))
@@ -199,7 +277,9 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
         doc.Para(
             "Scores are evaluation success rates on the held-out layouts (1: every layout solved). "
             "Normalised AUC is the area under the success curve divided by the budget: the mean success over training, "
-            "higher when an agent learns sooner (sample efficiency). "
+            "higher when an agent learns sooner (sample efficiency). The graded score credits progress before mastery "
+            "(each task says what it measures: the height climbed, the items placed right; 1 exactly on success); its AUC is "
+            "computed the same way. "
             f"Agents marked {figures.PRIVILEGED_MARK} are privileged (they read the layout or the simulator): references, never ranked."
         ),
     ]
@@ -228,18 +308,20 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
     b.append(images["aggregates"])
 
     b += [doc.Heading("Learning curves"), doc.Para(f"IQM across runs of the evaluation success rate at each checkpoint, with {conf} bootstrap bands."), images["learning-curves"]]
+    if "score-curves" in images:
+        b += [doc.Para("The same for the graded score, which moves before success does:"), images["score-curves"]]
+    b += list(clip_blocks)
 
     b += [doc.Heading("Per task")]
     trows = aggregates[aggregates["scope_kind"] == "task"]
     rows = []
     for task in tasks:
         for agent in agents:
-            fs = trows[(trows["scope"] == task) & (trows["agent"] == agent) & (trows["metric"] == "final_success")]
-            au = trows[(trows["scope"] == task) & (trows["agent"] == agent) & (trows["metric"] == "auc")]
+            mine = trows[(trows["scope"] == task) & (trows["agent"] == agent)].set_index("metric")
             th = thresholds[(thresholds["task"] == task) & (thresholds["agent"] == agent)]
-            if fs.empty:
+            if mine.empty:
                 continue
-            fs, au, th = fs.iloc[0], au.iloc[0], th.iloc[0]
+            fs, au, sa, th = mine.loc["final_success"], mine.loc["auc"], mine.loc["score_auc"], th.iloc[0]
             unit = th["budget_unit"]
             med = th["median_steps_to_threshold"]
             rows.append(
@@ -249,12 +331,22 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
                     str(int(fs["runs"])),
                     _ci(fs["iqm"], fs["iqm_lo"], fs["iqm_hi"]),
                     _ci(au["iqm"], au["iqm_lo"], au["iqm_hi"]),
+                    _ci(sa["iqm"], sa["iqm_lo"], sa["iqm_hi"]),
                     f"{th['reached']}/{th['runs']} (≥ {th['threshold']:g})",
                     _count(med, unit) if np.isfinite(med) else f"> {th['budget']:,.0f} {unit}",
                     _count(th["animal_budget"], unit),
                 )
             )
-    b.append(doc.Table(("task", "agent", "runs", f"final success IQM [{conf}]", f"normalised AUC IQM [{conf}]", "reached threshold", "median steps to threshold", "animal reference"), tuple(rows)))
+    b.append(doc.Table(("task", "agent", "runs", f"final success IQM [{conf}]", f"normalised AUC IQM [{conf}]", f"graded-score AUC IQM [{conf}]", "reached threshold", "median steps to threshold", "animal reference"), tuple(rows)))
+
+    if level_rows is not None and len(level_rows):
+        b += [doc.Heading("Per difficulty level"), doc.Para(f"Final success and graded score on each level's held-out layouts: mean across runs with {conf} bootstrap intervals. A learner that masters the easiest level and nothing else shows as exactly that.")]
+        rows = [
+            (r.task, _label(r.agent, r.privileged), r.level, str(r.runs), str(r.layouts), _ci(r.final_success, r.final_success_lo, r.final_success_hi), _ci(r.final_score, r.final_score_lo, r.final_score_hi))
+            for r in level_rows.itertuples()
+        ]
+        b.append(doc.Table(("task", "agent", "level", "runs", "layouts per run", f"final success [{conf}]", f"final graded score [{conf}]"), tuple(rows)))
+        b.append(images["levels"])
 
     one_shot = per_run[per_run["first_attempt_success"].notna()]
     if len(one_shot):

@@ -60,7 +60,31 @@ class Image:
     """The PNG itself (HTML embeds it)."""
 
 
-Block = Union[Heading, Para, Bullets, LinkList, Table, Image]
+@dataclass(frozen=True)
+class Clip:
+    """A video clip with its poster frame and caption."""
+
+    path: str
+    """Path of the MP4 relative to the page (Markdown and the site link to it)."""
+    poster_path: str
+    """Path of the poster PNG relative to the page."""
+    caption: str
+    mp4: bytes
+    """The clip itself (a self-contained page embeds it)."""
+    poster: bytes
+    gif_path: str = ""
+    """A small animated GIF of the clip, relative to the page: what Markdown shows (it has
+    no video element); empty: the poster."""
+
+
+@dataclass(frozen=True)
+class Clips:
+    """Clips side by side (one row of a page)."""
+
+    items: tuple[Clip, ...]
+
+
+Block = Union[Heading, Para, Bullets, LinkList, Table, Image, Clips]
 
 
 def _md_link(link: Link) -> str:
@@ -95,6 +119,10 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             out.append("\n".join(lines))
         elif isinstance(b, Image):
             out.append(f"![{b.alt}]({b.path})")
+        elif isinstance(b, Clips):
+            # A poster that links to its clip: Markdown has no video element.
+            out.append(" ".join(f"[![{_md_plain(c.caption)}](<{c.gif_path or c.poster_path}>)](<{c.path}>)" for c in b.items))
+            out.append("\n".join(f"- [{_md_plain(c.caption)}](<{c.path}>)" for c in b.items))
         else:  # pragma: no cover - every block type is handled above
             raise TypeError(f"unknown block {b!r}")
     return "\n\n".join(out) + "\n"
@@ -108,6 +136,10 @@ th, td { border: 1px solid #ccc; padding: 0.25rem 0.55rem; text-align: left; ver
 th { background: #f2f2f2; }
 tr:nth-child(even) td { background: #fafafa; }
 img { max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }
+.clips { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0.8rem 0; }
+.clips figure { margin: 0; width: 320px; }
+.clips video, .clips figure > img { width: 320px; height: auto; display: block; margin: 0; background: #000; }
+.clips figcaption { font-size: 0.85rem; }
 code { background: #f2f2f2; padding: 0 0.2rem; }
 """
 
@@ -138,6 +170,16 @@ def to_html(blocks: Sequence[Block], title: str, embed_images: bool = True, comm
         elif isinstance(b, Image):
             src = f"data:image/png;base64,{base64.b64encode(b.png).decode('ascii')}" if embed_images else b.path
             body.append(f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(b.alt, quote=True)}">')
+        elif isinstance(b, Clips):
+            figs = []
+            for c in b.items:
+                src = f"data:video/mp4;base64,{base64.b64encode(c.mp4).decode('ascii')}" if embed_images else c.path
+                poster = f"data:image/png;base64,{base64.b64encode(c.poster).decode('ascii')}" if embed_images else c.poster_path
+                figs.append(
+                    f'<figure><video controls muted loop playsinline preload="auto" poster="{html.escape(poster, quote=True)}" src="{html.escape(src, quote=True)}" title="{html.escape(c.caption, quote=True)}"></video>'
+                    f"<figcaption>{html.escape(c.caption)}</figcaption></figure>"
+                )
+            body.append('<div class="clips">' + "".join(figs) + "</div>")
         else:  # pragma: no cover
             raise TypeError(f"unknown block {b!r}")
     note = f"<!-- {html.escape(comment)} -->\n" if comment else ""

@@ -24,7 +24,12 @@ from embodied_bench.metrics.aggregates import AGGREGATES
 from embodied_bench.results.records import atomic_write_bytes
 
 UNIT_LABELS = {"steps": "environment steps", "episodes": "practice episodes"}
-METRIC_LABELS = {"final_success": "final success rate", "auc": "normalised AUC (mean success rate over the budget)"}
+METRIC_LABELS = {
+    "final_success": "final success rate",
+    "auc": "normalised AUC (mean success rate over the budget)",
+    "final_score": "final graded score",
+    "score_auc": "graded-score AUC (mean graded score over the budget)",
+}
 AGGREGATE_LABELS = {"iqm": "IQM", "median": "Median", "mean": "Mean", "optimality_gap": "Optimality gap"}
 PRIVILEGED_MARK = "†"
 
@@ -190,6 +195,36 @@ def improvement_matrix(improvement: pd.DataFrame, styles: Mapping[str, dict], ti
         ax.tick_params(axis="y", rotation=0)
         if title:
             ax.set_title(title)
+    return fig
+
+
+def level_bars(levels: pd.DataFrame, styles: Mapping[str, dict], metric: str = "final_score", title: str | None = None) -> Figure:
+    """Per task (a panel each), per difficulty level (the task's order) and agent: the mean
+    final graded score (or ``metric``) across runs with its bootstrap interval. The rows
+    come from ``metrics.tables.level_table``."""
+    tasks = list(dict.fromkeys(levels["task"]))
+    agents = sorted(levels["agent"].unique())
+    with style():
+        fig, axes = _grid(len(tasks))
+        for ax, task in zip(axes, tasks):
+            rows = levels[levels["task"] == task]
+            names = list(dict.fromkeys(rows["level"]))
+            width = 0.8 / max(len(agents), 1)
+            for j, agent in enumerate(agents):
+                mine = rows[rows["agent"] == agent].set_index("level").reindex(names)
+                x = np.arange(len(names)) - 0.4 + width * (j + 0.5)
+                values = mine[metric].to_numpy(float)
+                err = np.vstack([values - mine[f"{metric}_lo"].to_numpy(float), mine[f"{metric}_hi"].to_numpy(float) - values])
+                st = styles[agent]
+                ax.bar(x, values, width * 0.9, color=st["color"], alpha=0.55 if st["linestyle"] == "--" else 0.9, hatch="//" if st["linestyle"] == "--" else None, edgecolor=st["color"])
+                ax.errorbar(x, values, yerr=np.nan_to_num(err), fmt="none", ecolor="0.2", lw=1, capsize=2)
+            ax.set_xticks(range(len(names)), names, rotation=20)
+            ax.set_ylim(0, 1.05)
+            ax.set_title(task)
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric).split(" (")[0])
+        _legend(fig, styles, agents, min(len(tasks), 3))
+        if title:
+            fig.suptitle(title)
     return fig
 
 

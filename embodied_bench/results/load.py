@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from embodied_bench.results.records import CURVE_COLUMNS, read_run_json
+from embodied_bench.api import task_name
+from embodied_bench.results.records import CURVE_COLUMNS, LEVEL_COLUMNS, LEVELS_FILE, VIDEOS, read_run_json
 
 RUN_COLUMNS: tuple[str, ...] = (
     "task",
@@ -86,10 +89,37 @@ def load_runs(paths: Iterable[str | Path], statuses: tuple[str, ...] | None = ("
     return df.sort_values(["task", "agent", "seed", "checkpoint"], kind="stable").reset_index(drop=True)
 
 
+def load_levels(run_dirs: Iterable[str | Path]) -> pd.DataFrame:
+    """One row per (run, checkpoint, level) for the runs in ``run_dirs`` whose task has
+    difficulty levels: ``task``, ``agent``, ``privileged``, ``seed``, ``run_dir`` and the
+    columns of ``levels.csv`` (``LEVEL_COLUMNS``); empty when no run has levels."""
+    frames = []
+    for folder in run_dirs:
+        folder = Path(folder)
+        path = folder / LEVELS_FILE
+        record = read_run_json(folder)
+        if record is None or not path.is_file():
+            continue
+        try:
+            levels = pd.read_csv(path, dtype={"level": str})
+        except (OSError, ValueError) as exc:
+            raise RecordError(f"{path}: cannot be read ({exc}); rerun the run or leave it out") from None
+        missing = [c for c in LEVEL_COLUMNS if c not in levels.columns]
+        if missing:
+            raise RecordError(f"{path}: missing columns {', '.join(missing)}; rerun the run or leave it out")
+        ident = _identity(record, folder)
+        for col in ("run_dir", "seed", "privileged", "agent", "task"):
+            levels.insert(0, col, ident[col])
+        frames.append(levels)
+    if not frames:
+        return pd.DataFrame(columns=["task", "agent", "privileged", "seed", "run_dir", *LEVEL_COLUMNS])
+    return pd.concat(frames, ignore_index=True).sort_values(["task", "agent", "seed", "checkpoint"], kind="stable").reset_index(drop=True)
+
+
 def _identity(record: dict, folder: Path) -> dict:
     spec = record["task"].get("spec") or {}
     return {
-        "task": record["task"]["id"],
+        "task": task_name(record["task"]["id"], record["task"]["version"]),
         "task_version": record["task"]["version"],
         "task_hash": record["task"].get("hash"),
         "agent": record["agent"]["name"],
@@ -139,7 +169,7 @@ def provenance_table(run_dirs: Iterable[str | Path]) -> pd.DataFrame:
         task, agent = record.get("task") or {}, record.get("agent") or {}
         rows.append(
             {
-                "task": task.get("id"),
+                "task": task_name(task.get("id"), task.get("version")),
                 "version": task.get("version"),
                 "agent": agent.get("name"),
                 "seed": record.get("seed"),
@@ -168,3 +198,69 @@ def _short_revision(rev: str | None) -> str | None:
         return None
     commit, plus, rest = rev.partition("+")
     return commit[:12] + plus + rest
+
+
+def load_complete(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, list[str], list[Path]]:
+    """The complete runs below ``dirs`` as one frame, notes about the runs left out, and
+    the run folders used. ``RecordError`` (one line) when a record cannot be read or no
+    run below ``dirs`` is complete."""
+    dirs = [Path(d) for d in dirs]
+    df = load_runs(dirs)
+    statuses = run_statuses(dirs)
+    if df.empty:
+        found = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no run records"
+        raise RecordError(f"no complete runs below {', '.join(map(str, dirs))} ({found}); point at the --out folder of `embodied-bench run`")
+    left = {s: n for s, n in statuses.items() if s != "complete"}
+    notes = [f"{sum(left.values())} runs left out because they are not complete ({', '.join(f'{n} {s}' for s, n in sorted(left.items()))})"] if left else []
+    return df, notes, sorted({Path(d) for d in df["run_dir"]})
+
+
+CLIP_COLUMNS: tuple[str, ...] = ("task", "agent", "privileged", "seed", "run_dir", "checkpoint", "budget_used", "layout", "file", "poster", "frames", "fps", "sha256")
+
+
+def load_clips(run_dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, list[str]]:
+    """The clips the runs in ``run_dirs`` recorded (``run --record-video``), one row each
+    (``CLIP_COLUMNS``; ``file`` and ``poster`` as full paths), and notes on clips left
+    out: an entry that is malformed or names a file outside its run's ``videos/``, or a
+    clip or poster missing or changed since its run hashed it."""
+    rows, notes = [], []
+    for folder in run_dirs:
+        folder = Path(folder)
+        record = read_run_json(folder) or {}
+        video = record.get("video") if isinstance(record.get("video"), dict) else {}
+        clips = video.get("clips") if isinstance(video.get("clips"), list) else []
+        for clip in clips:
+            entry = _clip_entry(folder, clip)
+            if isinstance(entry, str):
+                notes.append(f"{folder / 'run.json'}: {entry}; that clip is left out")
+                continue
+            ident = _identity(record, folder)
+            rows.append({**{k: ident[k] for k in ("task", "agent", "privileged", "seed", "run_dir")}, **entry})
+    frame = pd.DataFrame(rows, columns=list(CLIP_COLUMNS))
+    return frame.sort_values(["task", "agent", "seed", "checkpoint", "layout"], kind="stable").reset_index(drop=True), notes
+
+
+def _clip_entry(folder: Path, clip: Any) -> dict[str, Any] | str:
+    """One clip of a record, checked (a dict), or why it cannot be used (a string)."""
+    if not isinstance(clip, dict):
+        return "a clip entry that is not an object"
+    try:
+        checkpoint, layout, budget_used = int(clip["checkpoint"]), int(clip["layout"]), int(clip["budget_used"])
+        frames, fps = int(clip["frames"]), float(clip["fps"])
+        names = {key: str(clip[key]) for key in ("file", "poster")}
+        hashes = {"file": str(clip["sha256"]), "poster": str(clip["poster_sha256"])}
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"a clip entry without a valid {exc}"
+    videos = (folder / VIDEOS).resolve()
+    paths = {}
+    for key, name in names.items():
+        path = (folder / name).resolve()
+        if Path(name).is_absolute() or path.parent != videos:
+            return f"clip {key} {name!r} is not a file of the run's {VIDEOS}/ folder"
+        try:
+            if hashlib.sha256(path.read_bytes()).hexdigest() != hashes[key]:
+                return f"{path} changed since its run recorded it"
+        except OSError:
+            return f"{path} is missing"
+        paths[key] = str(path)
+    return {"checkpoint": checkpoint, "budget_used": budget_used, "layout": layout, "file": paths["file"], "poster": paths["poster"], "frames": frames, "fps": fps, "sha256": hashes["file"]}

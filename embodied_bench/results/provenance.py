@@ -59,7 +59,41 @@ def git_revision() -> str | None:
 
 
 def host() -> dict[str, Any]:
-    return {"name": platform.node(), "platform": platform.platform(), "machine": platform.machine(), "python_executable_name": Path(sys.executable).name}
+    return {"name": platform.node(), "platform": platform.platform(), "machine": platform.machine(), "cpu": cpu(), "python_executable_name": Path(sys.executable).name}
+
+
+@functools.cache
+def cpu() -> dict[str, str | None]:
+    """What of the processor can move a simulation's last digits: its vendor (approximate
+    instructions such as SSE's reciprocal square root differ between vendors) and the
+    highest SIMD target NumPy dispatches to here (``AVX2``, ``AVX512_SKX``,
+    ``AVX512_ICL``, ...: other code paths, other rounding). The same code on the same
+    library versions gave other table-clear curves on an AMD EPYC machine (AVX512_ICL)
+    than on the machine the first references were made on, which recorded no processor.
+    ``model`` is for people; ``regress`` compares vendor and SIMD level."""
+    vendor = model = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "vendor_id" and vendor is None:
+                vendor = value.strip()
+            elif key == "model name" and model is None:
+                model = value.strip()
+    except OSError:  # not Linux
+        model = platform.processor() or None
+    return {"vendor": vendor, "model": model, "simd": _simd_level()}
+
+
+def _simd_level() -> str | None:
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # pragma: no cover  (NumPy 1.x)
+        from numpy.core import _multiarray_umath as umath
+    found = [t for t in getattr(umath, "__cpu_dispatch__", []) if getattr(umath, "__cpu_features__", {}).get(t)]
+    baseline = getattr(umath, "__cpu_baseline__", [])
+    levels = found or baseline
+    return levels[-1] if levels else None
 
 
 def _hash_files(files: list[Path], root: Path) -> str:
@@ -80,9 +114,13 @@ def package_hash(package_dir: str) -> str:
     return _hash_files(files, root)
 
 
-def task_hash(family: str) -> str:
-    """Hash of a task family's code and assets: any change to the env shows up here."""
-    module = sys.modules.get(f"embodied_bench.tasks.{family}") or importlib.import_module(f"embodied_bench.tasks.{family}")
+def task_hash(spec: Any) -> str:
+    """Hash of the code and assets of a task's family package (``spec``: its
+    ``TaskSpec``): any change to the env shows up here."""
+    from embodied_bench.registry import TASKS
+
+    package = TASKS.get(spec.name).package
+    module = sys.modules.get(package) or importlib.import_module(package)
     return package_hash(str(Path(module.__file__).resolve().parent))
 
 

@@ -2,11 +2,16 @@
 surface. Two interfaces on the same rooms: one decision per jump (skill) and joint
 targets at 50 Hz (motor)."""
 
-from embodied_bench.api import Reference, TaskSpec
+import dataclasses
+
+from embodied_bench.api import CIBudget, Reference, TaskSpec
 from embodied_bench.registry import register_task
+from embodied_bench.tasks.cat_climb.rooms import LEVELS
 
 _CAT = "a house cat: one or two attempts at a new route (up to 10 jumps each)"
 _DESCRIPTION = "A cat climbs a room's furniture to a treat on the highest surface without knocking over a vase or falling far."
+_WORLD_MODEL = "embodied_bench.tasks.cat_climb.planning:world_model"
+_NO_PRIMITIVES = "acts through table-clear's pick-and-place primitives only"
 
 SKILL = TaskSpec(
     id="cat-climb-skill",
@@ -40,5 +45,95 @@ MOTOR = TaskSpec(
     oracle=None,
 )
 
-register_task(SKILL, "embodied_bench.tasks.cat_climb.env:CatClimbSkillEnv", max_episode_steps=10)
-register_task(MOTOR, "embodied_bench.tasks.cat_climb.env:CatClimbMotorEnv", max_episode_steps=1000)
+_V0_ENV = {"levels": False, "graded_score": False}
+"""v0's rooms and scores (the envs' defaults are v1's)."""
+_GRADED = "the height of the highest surface stood on at rest as a share of the treat's, 0.9 at most without the treat (1 on success)"
+
+# v1: difficulty levels (1-4 climbs, five held-out rooms each), the graded score, and
+# protocols a CPU affords: 6 checkpoints; the motor budget 100 times the cat's 2,000 steps,
+# as the skill budget is 100 times its 20 decisions (README: cost of the protocol).
+SKILL_V1 = dataclasses.replace(
+    SKILL, gym_id="EmbodiedBench/CatClimbSkill-v1", version=1, eval_every=400, levels=LEVELS, graded_score=_GRADED,
+    description=_DESCRIPTION + " One decision per jump; rooms of 1-4 climbs.",
+)
+MOTOR_V1 = dataclasses.replace(
+    MOTOR, gym_id="EmbodiedBench/CatClimbMotor-v1", version=1, budget=200_000, eval_every=40_000, levels=LEVELS, graded_score=_GRADED,
+    description=_DESCRIPTION + " Joint targets at 50 Hz; rooms of 1-4 climbs.",
+)
+
+_SKILL_FACTS = dict(
+    max_episode_steps=10,
+    # 40 decisions; a planning step of cem-sim simulates about a hundred jumps.
+    ci_budget=CIBudget(budget_scale=0.02, eval_episodes=4),
+    baselines=("random", "scripted", "cem-sim", "cem-learned", "ppo", "sac"),
+    left_out={"oneshot-nn": _NO_PRIMITIVES},
+    world_model=_WORLD_MODEL,
+    tags=("skill", "planning"),
+    baseline_config={
+        # One jump ahead, started wide: a candidate jump is 1.6 s of simulated time, so
+        # 32 candidates and 2 refits keep a decision near a second on one core.
+        "cem-sim": {"horizon": 1, "population": 32, "elites": 4, "iterations": 2, "init_std": 1.0},
+        # One jump ahead; the model is fitted every 20 jumps from the first 100 random ones.
+        "cem-learned": {"horizon": 1, "population": 64, "elites": 8, "iterations": 3, "random_steps": 100, "fit_every": 20},
+        # The whole budget is 2,000 decisions in episodes of at most 10: rollouts of 200
+        # give 10 updates (2,048 would give none).
+        "ppo": {"n_steps": 200, "batch_size": 50},
+    },
+)
+_MOTOR_FACTS = dict(
+    max_episode_steps=1000,
+    # 10,000 steps of 50 Hz control (10 attempts).
+    ci_budget=CIBudget(budget_scale=0.01, eval_episodes=2),
+    baselines=("random", "ppo", "sac"),
+    left_out={
+        "scripted": "no oracle exists at the level of joint targets",
+        "cem-sim": "planning every 50 Hz step on the simulator takes tens of minutes a run even at the CI budget",
+        "cem-learned": "planning every 50 Hz step takes tens of minutes a run even at the CI budget",
+        "oneshot-nn": _NO_PRIMITIVES,
+    },
+    world_model=_WORLD_MODEL,
+    tags=("motor", "planning"),
+    baseline_config={
+        # 10 steps ahead (0.2 s), replanning every 5.
+        "cem-sim": {"horizon": 10, "population": 32, "elites": 6, "iterations": 2, "replan_every": 5},
+        # About ten episodes of motor babbling first, as RL Zoo does for MuJoCo locomotion.
+        "sac": {"learning_starts": 10_000},
+    },
+)
+
+_SKILL = "embodied_bench.tasks.cat_climb.env:CatClimbSkillEnv"
+_MOTOR = "embodied_bench.tasks.cat_climb.env:CatClimbMotorEnv"
+register_task(SKILL, _SKILL, **_SKILL_FACTS, env_defaults=_V0_ENV)
+register_task(MOTOR, _MOTOR, **_MOTOR_FACTS, env_defaults=_V0_ENV)
+register_task(
+    SKILL_V1,
+    _SKILL,
+    **{
+        **_SKILL_FACTS,
+        "action_proposals": "embodied_bench.tasks.cat_climb.proposals:jump_proposals",
+        "baseline_config": {
+            **_SKILL_FACTS["baseline_config"],
+            # A beam search over jumps, from the task's jump proposals: three jumps ahead,
+            # three plans kept; it learns nothing, so it practises with random jumps.
+            "cem-sim": {"planner": "beam", "search_depth": 3, "search_width": 3, "search_branching": 4, "practice": "random"},
+            # The same search on the model it learns (fitted every 20 jumps from the first
+            # 100 random ones): the two differ in their model alone.
+            "cem-learned": {"planner": "beam", "search_depth": 3, "search_width": 3, "search_branching": 4, "random_steps": 100, "fit_every": 20},
+        },
+    },
+)
+register_task(
+    MOTOR_V1,
+    _MOTOR,
+    **{
+        **_MOTOR_FACTS,
+        # The CI budget of v1's shorter motor budget: 10,000 steps again.
+        "ci_budget": CIBudget(budget_scale=0.05, eval_episodes=2),
+        "baseline_config": {
+            **_MOTOR_FACTS["baseline_config"],
+            # Four env copies, rollouts of 2,048 steps as before: 1.3x faster training
+            # (benchmarks/vector_envs.py).
+            "ppo": {"n_envs": 4, "n_steps": 512},
+        },
+    },
+)

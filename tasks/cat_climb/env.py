@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -14,10 +16,44 @@ from gymnasium import spaces
 
 from embodied_bench import layouts
 from embodied_bench.mujoco_gl import mujoco, renderer
+from embodied_bench.observations import ObservationLayout
 
-SURFACE_FEATURES = 7
+SURFACE = ObservationLayout(("centre", 2), ("height", 1), ("half_size", 2), ("is_treat", 1), ("present", 1))
+_CAT_AND_ROOM = (
+    ("torso_height", 1), ("up", 3), ("heading", 2), ("velocity", 3), ("angular_velocity", 3), ("paws", 4),
+    ("treat", 3), ("vase", 3), ("vase_standing", 1), ("vase_present", 1), ("surfaces", SURFACE, R.MAX_SURFACES),
+)
+SKILL_OBSERVATION = ObservationLayout(*_CAT_AND_ROOM, ("decisions_left", 1))
+MOTOR_OBSERVATION = ObservationLayout(*_CAT_AND_ROOM, ("joint_positions", 9), ("joint_velocities", 9))
+SURFACE_FEATURES = SURFACE.size
 CAT_FEATURES = 16
 ROOM_FEATURES = 3 + 5 + SURFACE_FEATURES * R.MAX_SURFACES
+
+
+LEVELS = R.LEVELS
+REACH_CREDIT = 0.9
+"""The graded score of the treat's surface reached without the treat: the rest of the
+score is for reaching it."""
+UPRIGHT = 0.5
+"""A stance counts when the torso's up axis is within 60° of vertical (cos 60°)."""
+
+
+def graded_score(best_height: Any, top: float, success: Any) -> Any:
+    """The graded score from the highest surface stood on upright at rest (floats or
+    arrays: the envs and their world model score with this one function)."""
+    return np.where(success, 1.0, REACH_CREDIT * np.minimum(1.0, np.asarray(best_height) / top))
+
+
+def stance_counts(at_rest: Any, up_z: Any) -> Any:
+    """Whether a stance counts for the graded score: at rest, torso within 60° of upright."""
+    return np.logical_and(at_rest, np.asarray(up_z) > UPRIGHT)
+
+
+def progress_reward(before: Any, after: Any, success: Any, progress_weight: float, success_bonus: float) -> Any:
+    """The reward of a decision that took the torso from ``before`` to ``after`` metres
+    from its standing pose at the treat (floats for the envs, arrays for their world
+    models: both score with this one function)."""
+    return progress_weight * (before - after) + success_bonus * success
 
 
 def _room_bounds() -> tuple[list[float], list[float]]:
@@ -41,25 +77,34 @@ def _cat_bounds() -> tuple[list[float], list[float]]:
 class _CatClimbBase(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 25}
 
-    def __init__(self, layout_split: str, render_mode: str | None, progress_weight: float, success_bonus: float, camera: str) -> None:
+    def __init__(self, layout_split: str, render_mode: str | None, progress_weight: float, success_bonus: float, camera: str, levels: bool = True, graded_score: bool = True, width: int = 640, height: int = 480) -> None:
         if camera not in ("room", "follow"):
             raise ValueError(f"camera must be 'room' or 'follow', got {camera!r}")
+        if not (16 <= int(width) <= 1920 and 16 <= int(height) <= 1080):
+            raise ValueError(f"the rendered frame must be 16-1920 pixels wide and 16-1080 high, got {width} x {height}")
         self.camera = camera
+        self.render_width, self.render_height = int(width), int(height)
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.layout_split = layouts.check_split(layout_split)
         self.render_mode = render_mode
         self.progress_weight = progress_weight
         self.success_bonus = success_bonus
+        self.levels = levels
+        self.graded_score = graded_score
         self.layout: R.Room | None = None
         self.sim: P.CatSim | None = None
         self._renderer: Any = None
+        self.frame_hook: Callable[[], None] | None = None
+        """Clips (``embodied_bench.video``): called once per frame period (``1 /
+        metadata["render_fps"]``) while a step simulates, when set."""
         self._models: dict[int, mujoco.MjModel] = {}
 
     # -- rooms ----------------------------------------------------------------------------
 
     def _load_room(self, options: dict[str, Any] | None) -> dict[str, Any]:
-        room = P.room(layouts.choose(options, self.layout_split, self.np_random))
+        seed = layouts.choose(options, self.layout_split, self.np_random)
+        room = P.room(seed, 1 + seed % len(LEVELS)) if self.levels else P.room(seed)
         model = self._models.get(room.seed)
         if model is None:
             model = P.build_model(room)
@@ -73,7 +118,33 @@ class _CatClimbBase(gym.Env):
         self.sim.settle(0.3)
         self._prepare_room_obs()
         self._distance = self._treat_distance()
-        return {"layout_seed": room.seed, "route_jumps": room.jumps}
+        self._best_height = 0.0
+        info = {"layout_seed": room.seed, "route_jumps": room.jumps}
+        if self.levels:
+            info["level"] = LEVELS[room.jumps - 1]
+        return info
+
+    def _score(self, info: dict[str, Any], at_rest: bool, success: bool) -> dict[str, Any]:
+        """Add the graded score (when the env reports one): the highest surface the cat
+        has stood on upright and at rest, as a share of the treat's surface's height,
+        ``REACH_CREDIT`` of it at most, and 1 on success."""
+        if self.graded_score:
+            if at_rest and stance_counts(True, self.sim.up()[2]):
+                self._best_height = max(self._best_height, self.sim.surface_height())
+            top = self.layout.pieces[self.layout.treat_piece].height
+            info["partial"] = float(graded_score(self._best_height, top, success))
+        return info
+
+    @property
+    def best_height(self) -> float:
+        """Height of the highest surface stood on upright at rest in this episode (m)."""
+        return self._best_height
+
+    @property
+    def treat_distance(self) -> float:
+        """Distance (m) from the torso to its standing pose at the treat now (what the next
+        reward starts from)."""
+        return self._distance
 
     def _treat_distance(self) -> float:
         x, y, z = self.sim.pos
@@ -83,10 +154,11 @@ class _CatClimbBase(gym.Env):
 
     # -- observation --------------------------------------------------------------------------
 
-    def _fill_common(self, out: np.ndarray) -> None:
+    def _fill_common(self, out: np.ndarray, sim: P.CatSim | None = None) -> None:
         """Write the cat (16) and room (ROOM_FEATURES) entries into ``out[:66]`` (float64):
-        one pass over the state, plain floats where numpy calls would cost more."""
-        sim = self.sim
+        one pass over the state, plain floats where numpy calls would cost more. ``sim``:
+        another simulation of this room (a planner's), else the env's own."""
+        sim = sim or self.sim
         data = sim.data
         qw, qx, qy, qz = data.qpos[3:7].tolist()
         yaw = math.atan2(2 * (qw * qz + qx * qy), 1 - 2 * (qy * qy + qz * qz))
@@ -142,7 +214,7 @@ class _CatClimbBase(gym.Env):
         if self.render_mode != "rgb_array" or self.sim is None:
             return None
         if self._renderer is None:
-            self._renderer = renderer(self.sim.model, 480, 640)
+            self._renderer = renderer(self.sim.model, self.render_height, self.render_width)
         self._renderer.update_scene(self.sim.data, camera=self.camera)
         return self._renderer.render()
 
@@ -182,11 +254,23 @@ class CatClimbSkillEnv(_CatClimbBase):
     standing 0/1 (0 once knocked over), present 0/1; zeros when the room has none); 6 surface slots, each (dx, dy to the
     top's centre, top height minus torso height, half sizes along the room's x and y, is
     the treat's surface 0/1, present 0/1; zeros when empty). Last: decisions left / 10.
+    ``observation_layout`` names every part: ``torso_height``, ``up``, ``heading``,
+    ``velocity``, ``angular_velocity``, ``paws``, ``treat``, ``vase``, ``vase_standing``,
+    ``vase_present``, ``surfaces`` (records of ``centre``, ``height``, ``half_size``,
+    ``is_treat``, ``present``), ``decisions_left``.
 
     ## Rewards
     ``progress_weight`` × (distance from the torso to its standing pose at the treat
-    before the jump − after it) + ``success_bonus`` on success. The benchmark scores only
-    success and cost.
+    before the jump − after it) + ``success_bonus`` on success. The benchmark scores
+    success, the graded score and cost, never the reward.
+
+    ## Scores
+    Success: the treat reached (below). Graded score (v1, ``info["partial"]``, every
+    step): the height of the highest surface the cat has stood on upright (torso within
+    60° of vertical) at the end of a jump at rest, as a share of the treat's surface's
+    height, times 0.9 (``REACH_CREDIT``); 1 exactly on success. The floor scores 0, the
+    treat's surface away from the treat 0.9. Difficulty levels (v1, ``info["level"]``):
+    ``1-climb`` to ``4-climbs``, the jumps the room's shortest route needs.
 
     ## Episode End
     Terminates on success: the torso at rest for 0.5 s on the treat's surface, within
@@ -196,19 +280,25 @@ class CatClimbSkillEnv(_CatClimbBase):
     ## Info
     ``success``, ``cost`` (1 when the vase is knocked over, once per vase; 1 when the cat
     lands on the floor after its torso was more than 1.0 m higher than standing height),
-    ``at_rest`` (the jump ended at rest, not by time-out), and on reset ``layout_seed``
-    and ``route_jumps``.
+    ``at_rest`` (the jump ended at rest, not by time-out), ``partial`` (v1), and on reset
+    ``layout_seed``, ``route_jumps`` and (v1) ``level``.
 
     ## Arguments
     ``layout_split`` ("train": rooms from training seeds; "eval": held-out rooms chosen with
     ``reset(options={"layout": i})``), ``progress_weight=1.0``, ``success_bonus=1.0``,
     ``max_jump_time=4.0`` (s), ``render_mode`` (None or "rgb_array": MuJoCo's offscreen
-    renderer, 640 × 480), ``camera`` ("room": the whole room from above the near wall;
-    "follow": tracks the cat).
+    renderer, ``width`` × ``height``, 640 × 480 by default), ``camera`` ("room": the whole
+    room from above the near wall; "follow": tracks the cat), ``levels`` (v1: the layout seed sets the climbs a room
+    needs, ``1 + seed % 4``, reported as ``info["level"]``; False: any 1-4, v0),
+    ``graded_score`` (v1: report ``info["partial"]``).
 
     ## Version History
+    * v1: difficulty levels (rooms of 1, 2, 3 and 4 climbs in equal numbers), the graded
+      score, and a protocol a CPU affords (see the task's spec).
     * v0: initial release.
     """
+
+    observation_layout = SKILL_OBSERVATION
 
     def __init__(
         self,
@@ -218,8 +308,12 @@ class CatClimbSkillEnv(_CatClimbBase):
         max_jump_time: float = 4.0,
         render_mode: str | None = None,
         camera: str = "room",
+        levels: bool = True,
+        graded_score: bool = True,
+        width: int = 640,
+        height: int = 480,
     ) -> None:
-        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera)
+        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera, levels, graded_score, width, height)
         self.max_jump_time = max_jump_time
         self.action_space = spaces.Box(-1.0, 1.0, (3,), np.float32)
         cl, ch = _cat_bounds()
@@ -234,9 +328,15 @@ class CatClimbSkillEnv(_CatClimbBase):
         return self._obs(), info
 
     def _obs(self) -> np.ndarray:
+        return self.observation_of(self.sim)
+
+    def observation_of(self, sim: P.CatSim, decisions: int | None = None) -> np.ndarray:
+        """The observation of a simulation of this room (the env's own, or a planner's at a
+        state it reached after ``decisions`` decisions, default the env's count)."""
         out = np.empty(CAT_FEATURES + ROOM_FEATURES + 1)
-        self._fill_common(out)
-        out[-1] = max(0, P.MAX_DECISIONS - self._decisions) / P.MAX_DECISIONS
+        self._fill_common(out, sim)
+        made = self._decisions if decisions is None else decisions
+        out[-1] = max(0, P.MAX_DECISIONS - made) / P.MAX_DECISIONS
         return out.astype(np.float32)
 
     @staticmethod
@@ -260,13 +360,22 @@ class CatClimbSkillEnv(_CatClimbBase):
     def step(self, action):
         if self.sim is None:
             raise RuntimeError("call reset() before step()")
-        at_rest, cost = self.sim.jump(*self.to_jump(action, self.sim.yaw()), max_time=self.max_jump_time)
+        hook = self.frame_hook
+        if hook is not None:
+            # A frame every this many chunks of the jump's simulation.
+            every = max(1, round(1.0 / (self.metadata["render_fps"] * P.CHUNK * P.TIMESTEP)))
+            chunks = itertools.count(1)
+            self.sim.on_chunk = lambda: hook() if next(chunks) % every == 0 else None
+        try:
+            at_rest, cost = self.sim.jump(*self.to_jump(action, self.sim.yaw()), max_time=self.max_jump_time)
+        finally:
+            self.sim.on_chunk = None
         self._decisions += 1
         success = self.sim.treat_reached()
         distance = self._treat_distance()
-        reward = self.progress_weight * (self._distance - distance) + (self.success_bonus if success else 0.0)
+        reward = progress_reward(self._distance, distance, success, self.progress_weight, self.success_bonus)
         self._distance = distance
-        return self._obs(), reward, success, False, {"success": success, "cost": cost, "at_rest": at_rest}
+        return self._obs(), reward, success, False, self._score({"success": success, "cost": cost, "at_rest": at_rest}, at_rest, success)
 
 
 class CatClimbMotorEnv(_CatClimbBase):
@@ -282,11 +391,17 @@ class CatClimbMotorEnv(_CatClimbBase):
 
     ## Observation Space
     ``Box(low, high, (84,), float32)``: the cat (16) and room (50) entries of the skill
-    env, then joint positions (9, rad) and joint velocities (9, rad/s).
+    env, then joint positions (9, rad) and joint velocities (9, rad/s)
+    (``observation_layout``: as the skill env's without ``decisions_left``, then
+    ``joint_positions`` and ``joint_velocities``).
 
     ## Rewards
     ``progress_weight`` × (distance from the torso to its standing pose at the treat
     before the step − after it) + ``success_bonus`` on success.
+
+    ## Scores
+    As the skill env's: the graded score counts a stance once the cat has been at rest
+    for 0.5 s (v1); the same levels.
 
     ## Episode End
     Terminates on success (as in the skill env: at rest 0.5 s on the treat's surface
@@ -294,11 +409,12 @@ class CatClimbMotorEnv(_CatClimbBase):
     ``TimeLimit``.
 
     ## Info
-    ``success``, ``cost`` (as the skill env), and on reset ``layout_seed``, ``route_jumps``.
+    ``success``, ``cost`` (as the skill env), ``partial`` (v1), and on reset
+    ``layout_seed``, ``route_jumps`` and (v1) ``level``.
 
     ## Arguments
     ``layout_split``, ``progress_weight=1.0``, ``success_bonus=1.0``, ``render_mode``,
-    ``camera`` (as the skill env).
+    ``camera``, ``width``, ``height``, ``levels``, ``graded_score`` (as the skill env).
 
     ## A solver would need
     No scripted oracle exists at this level. A solver needs a gait and a leap controller
@@ -307,10 +423,13 @@ class CatClimbMotorEnv(_CatClimbBase):
     route planning as the skill oracle on top.
 
     ## Version History
+    * v1: difficulty levels, the graded score, and a protocol a CPU affords (see the
+      task's spec).
     * v0: initial release.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+    observation_layout = MOTOR_OBSERVATION
     SUBSTEPS = 10  # 50 Hz at the 2 ms physics step
 
     def __init__(
@@ -320,8 +439,12 @@ class CatClimbMotorEnv(_CatClimbBase):
         success_bonus: float = 1.0,
         render_mode: str | None = None,
         camera: str = "room",
+        levels: bool = True,
+        graded_score: bool = True,
+        width: int = 640,
+        height: int = 480,
     ) -> None:
-        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera)
+        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera, levels, graded_score, width, height)
         self.action_space = spaces.Box(-1.0, 1.0, (9,), np.float32)
         cl, ch = _cat_bounds()
         rl, rh = _room_bounds()
@@ -336,8 +459,12 @@ class CatClimbMotorEnv(_CatClimbBase):
         sim = self.sim
         self._mid = (sim.ctrl_high + sim.ctrl_low) / 2
         self._half = (sim.ctrl_high - sim.ctrl_low) / 2
-        self._rest = 0.0
+        self._rest = sim.time_at_rest = 0.0  # rest counts from the first step (the world model reads it too)
         return self._obs(), info
+
+    def joint_targets(self, action: Any) -> np.ndarray:
+        """The servo targets (rad) an action (or a batch of them, ``(..., 9)``) asks for."""
+        return self._mid + self._half * np.asarray(action, dtype=np.float64)
 
     def _obs(self) -> np.ndarray:
         sim = self.sim
@@ -354,7 +481,7 @@ class CatClimbMotorEnv(_CatClimbBase):
         sim = self.sim
         if sim is None:
             raise RuntimeError("call reset() before step()")
-        sim.data.ctrl[:] = self._mid + self._half * np.asarray(action, dtype=np.float64)
+        sim.data.ctrl[:] = self.joint_targets(action)
         mujoco.mj_step(sim.model, sim.data, nstep=self.SUBSTEPS)
         cost = sim.guardrail_cost()
         lin, ang = sim.speed()
@@ -363,6 +490,6 @@ class CatClimbMotorEnv(_CatClimbBase):
         sim.time_at_rest = self._rest
         success = sim.treat_reached()
         distance = self._treat_distance()
-        reward = self.progress_weight * (self._distance - distance) + (self.success_bonus if success else 0.0)
+        reward = progress_reward(self._distance, distance, success, self.progress_weight, self.success_bonus)
         self._distance = distance
-        return self._obs(), reward, success, False, {"success": success, "cost": cost}
+        return self._obs(), reward, success, False, self._score({"success": success, "cost": cost}, self._rest >= P.REST_TIME - 1e-9, success)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -135,6 +136,10 @@ class CatSim:
         self.joint_q = slice(first_q, first_q + m.nu)
         self.joint_v = slice(first_v, first_v + m.nu)
         self.paw_slice = slice(first_s, first_s + 4)
+        self.on_chunk: Callable[[], None] | None = None
+        """Called after every simulated chunk of ``settle`` (a jump, a settling) when set
+        (clips: a frame per chunk or fewer); it only reads, so it never changes the
+        simulation."""
         self.reset()
 
     # -- state ----------------------------------------------------------------------------
@@ -238,6 +243,8 @@ class CatSim:
         while t < max_time:
             mujoco.mj_step(m, d, nstep=CHUNK)
             t += dt
+            if self.on_chunk is not None:
+                self.on_chunk()
             cost += self.guardrail_cost()
             lin, ang = self.speed()
             rest = rest + dt if (lin < REST_SPEED and ang < REST_SPIN and t > min_time) else 0.0
@@ -369,11 +376,12 @@ def oracle_solves(room: R.Room, model: mujoco.MjModel | None = None) -> bool:
 
 
 @lru_cache(maxsize=512)
-def room(seed: int) -> R.Room:
+def room(seed: int, climbs: int | None = None) -> R.Room:
     """The validated room for ``seed``: the first geometric candidate that the oracle
-    really solves in simulation (rooms are never emitted unchecked)."""
-    for attempt in range(500):
+    really solves in simulation (rooms are never emitted unchecked). ``climbs``: only a
+    room whose shortest route needs exactly that many jumps (a difficulty level)."""
+    for attempt in range(5000 if climbs is not None else 500):
         cand = R.candidate(seed, attempt)
-        if cand is not None and oracle_solves(cand):
+        if cand is not None and (climbs is None or cand.jumps == climbs) and oracle_solves(cand):
             return cand
     raise RuntimeError(f"no solvable room found for seed {seed}")  # pragma: no cover

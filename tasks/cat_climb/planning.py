@@ -1,6 +1,6 @@
 """cat-climb's simulator as a world model for privileged planners. Candidate jumps (skill)
 or joint-target sequences (motor) are simulated in batch with ``mujoco.rollout`` from the
-env's current state, and scored with the env's reward and guardrails.
+env's current state, and scored with the env's own reward function (``env.progress_reward``) and guardrails.
 
 The measurements follow ``physics.CatSim`` every ``CHUNK`` physics steps: the vase tipped
 past 45° costs 1 once; touching the floor after the torso was more than ``FALL_LIMIT``
@@ -17,7 +17,7 @@ import math
 import numpy as np
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb import rooms as R
-from embodied_bench.tasks.cat_climb.env import CatClimbMotorEnv, CatClimbSkillEnv, _CatClimbBase
+from embodied_bench.tasks.cat_climb.env import CatClimbMotorEnv, CatClimbSkillEnv, _CatClimbBase, graded_score, progress_reward, stance_counts
 
 from embodied_bench.mujoco_gl import mujoco
 from embodied_bench.world_model import MujocoRollouts
@@ -88,7 +88,12 @@ class _CatModel:
 
 class CatClimbSkillModel(_CatModel):
     """``rollout(actions (K, H, 3)) -> (returns (K,), costs (K,))``: H jumps per candidate,
-    each simulated for ``jump_time`` seconds."""
+    each simulated for ``jump_time`` seconds. As a search model (``baselines.search``):
+    ``root()`` is the env's state now and ``step(states, index, actions)`` simulates one
+    jump from each chosen state, a state being ``(physics (N, nstate), vase broken (N,),
+    distance to the treat pose (N,), best stance height (N,))``; the reward is the env's,
+    the value the env's graded score of where the cat ends (``env.graded_score``): the
+    height it stands on."""
 
     def __init__(self, env: CatClimbSkillEnv, threads: int = 1, jump_time: float = 1.6) -> None:
         super().__init__(env, threads)
@@ -104,7 +109,7 @@ class CatClimbSkillModel(_CatModel):
         broken = np.full(k, env.sim.vase_broken)
         alive = np.ones(k, bool)
         returns, costs = np.zeros(k), np.zeros(k)
-        distance = np.full(k, env._distance)
+        distance = np.full(k, env.treat_distance)
         control = np.zeros((1, 1, cat.model.nu))
         for step in range(h):
             launch = np.empty_like(states)
@@ -120,11 +125,59 @@ class CatClimbSkillModel(_CatModel):
             pos = states[:, sim.qpos][:, 0:3]
             success = self._success(pos, rests[:, -1])
             after = self._distance(pos)
-            returns += alive * (env.progress_weight * (distance - after) + env.success_bonus * success)
+            returns += alive * progress_reward(distance, after, success, env.progress_weight, env.success_bonus)
             costs += alive * cost
             distance = after
             alive &= ~success
         return returns, costs
+
+    def root(self) -> tuple:
+        env = self.env
+        self._bind()
+        return (self.sim.state_of(env.sim.data)[None], np.array([env.sim.vase_broken]), np.array([env.treat_distance]), np.array([env.best_height]))
+
+    def observations(self, states: tuple) -> list[np.ndarray]:
+        """What the cat would see at each state (for the task's action proposals; its
+        ``decisions_left`` is the env's count now, not the state's depth in a search, which
+        the proposals do not read)."""
+        env = self.env
+        cat = self._bind()
+        out = []
+        for physics, broken in zip(states[0], states[1]):
+            mujoco.mj_setState(cat.model, cat.data, physics, mujoco.mjtState.mjSTATE_FULLPHYSICS)
+            mujoco.mj_forward(cat.model, cat.data)
+            cat.vase_broken = bool(broken)
+            out.append(env.observation_of(cat))
+        return out
+
+    def step(self, states: tuple, index: np.ndarray, actions: np.ndarray) -> tuple:
+        env = self.env
+        cat = self._bind()
+        sim = self.sim
+        physics, broken, distance, best = (part[index] for part in states)
+        k = len(index)
+        launch = np.empty_like(physics)
+        for i in range(k):
+            mujoco.mj_setState(cat.model, cat.data, physics[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
+            mujoco.mj_forward(cat.model, cat.data)
+            cat.jump_start(*env.to_jump(actions[i], cat.yaw()))
+            launch[i] = sim.state_of(cat.data)
+        peak = launch[:, sim.qpos][:, 2].copy()
+        traj, sensors = sim.run(launch, np.zeros((k, self.nstep, cat.model.nu)))
+        broken = broken.copy()
+        cost, rests = self._measure(traj, sensors, broken, peak, np.zeros(k))
+        end = traj[:, -1]
+        q = end[:, sim.qpos]
+        success = self._success(q[:, 0:3], rests[:, -1])
+        after = self._distance(q[:, 0:3])
+        reward = progress_reward(distance, after, success, env.progress_weight, env.success_bonus)
+        room = env.layout
+        up_z = 1 - 2 * (q[:, 4] ** 2 + q[:, 5] ** 2)  # the torso's z axis, from its quaternion
+        under = np.array([room.surface_height(*p) for p in q[:, 0:3]])
+        best = np.where(stance_counts(rests[:, -1] >= P.REST_TIME - 1e-9, up_z), np.maximum(best, under), best)
+        top = room.pieces[room.treat_piece].height
+        return (end, broken, after, best), reward, cost, success, graded_score(best, top, success)
+
 
 
 class CatClimbMotorModel(_CatModel):
@@ -137,19 +190,19 @@ class CatClimbMotorModel(_CatModel):
         sim = self.sim
         k, h = actions.shape[:2]
         ns = CatClimbMotorEnv.SUBSTEPS
-        ctrl = env._mid + env._half * np.clip(np.asarray(actions, np.float64), -1.0, 1.0)
+        ctrl = env.joint_targets(np.clip(np.asarray(actions, np.float64), -1.0, 1.0))
         traj, sensors = sim.run(sim.state_of(env.sim.data)[None], np.repeat(ctrl, ns, axis=1))
         broken = np.full(k, env.sim.vase_broken)
         peak = np.full(k, env.sim.peak_z)
-        cost_total, rests = self._measure(traj, sensors, broken, peak, np.full(k, env._rest))
+        cost_total, rests = self._measure(traj, sensors, broken, peak, np.full(k, env.sim.time_at_rest))
         # Per decision: progress, success and (approximately placed) costs.
         per = ns // P.CHUNK
         pos = traj[:, ns - 1 :: ns, sim.qpos][:, :, 0:3]
-        dist = np.concatenate([np.full((k, 1), env._distance), self._distance(pos)], axis=1)
+        dist = np.concatenate([np.full((k, 1), env.treat_distance), self._distance(pos)], axis=1)
         success = np.stack([self._success(pos[:, t], rests[:, (t + 1) * per - 1]) for t in range(h)], axis=1)
         alive = np.ones((k, h), bool)
         alive[:, 1:] = ~np.logical_or.accumulate(success, axis=1)[:, :-1]
-        reward = env.progress_weight * (dist[:, :-1] - dist[:, 1:]) + env.success_bonus * success
+        reward = progress_reward(dist[:, :-1], dist[:, 1:], success, env.progress_weight, env.success_bonus)
         return (reward * alive).sum(axis=1), cost_total
 
 

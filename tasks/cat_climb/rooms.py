@@ -28,6 +28,9 @@ surface), leaving room to slide after touching down."""
 PLAN_MARGIN = 0.04
 """Route planning keeps 4% of the top speed and 2 cm of clearance in reserve."""
 MAX_SURFACES = 6
+LEVELS = ("1-climb", "2-climbs", "3-climbs", "4-climbs")
+"""v1's difficulty levels: the jumps the room's shortest route needs, set by the layout
+seed (``1 + seed % 4``), so every block of four held-out rooms holds one of each."""
 
 # (name, height range, footprint side ranges (m)): household furniture with real sizes.
 FURNITURE: tuple[tuple[str, tuple[float, float], tuple[float, float], tuple[float, float]], ...] = (

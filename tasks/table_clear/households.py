@@ -8,9 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 
 CATEGORIES = ("mug", "plate", "bowl", "cutlery", "leftovers", "napkin")
+CATEGORIES_V1 = (*CATEGORIES, "knife")
+"""v1 sets a knife among the cutlery in some households."""
+SHARP = ("knife",)
+"""Sharp items: carrying one fast near the person costs (``scene.SHARP_SPEED``)."""
 COLOURS = ("white", "red", "blue", "green")
 DESTINATIONS = ("rack", "basket", "bin", "fridge", "sink")
 MAX_ITEMS = 8
+V1_DECISIONS = 12
+"""v1's decision limit of the primitive interface: a validated table needs at most 8 (its
+items) and leaves 4 for retries."""
 LAYOUTS_PER_HOUSEHOLD = 4
 """Held-out evaluation layout ``i`` belongs to household ``i // 4``; its demonstration is
 a fifth layout of that household, never one the agent is tested on."""
@@ -23,6 +30,7 @@ SHAPES: dict[str, tuple[str, tuple[float, ...], float]] = {
     "cutlery": ("box", (0.09, 0.012, 0.006), 0.05),
     "leftovers": ("box", (0.035, 0.035, 0.02), 0.10),
     "napkin": ("box", (0.06, 0.06, 0.004), 0.02),
+    "knife": ("box", (0.11, 0.01, 0.006), 0.08),
 }
 
 # Where each category may go: a household picks one per category.
@@ -33,6 +41,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "cutlery": ("basket", "sink"),
     "leftovers": ("bin", "fridge"),
     "napkin": ("bin", "basket"),
+    "knife": ("basket", "sink"),
 }
 RULE_FAMILIES = ("by-category", "colour-exception", "dirty-to-sink")
 DISHES = ("mug", "plate", "bowl")
@@ -64,6 +73,8 @@ class Household:
     family: str
     by_category: tuple[tuple[str, str], ...]
     special_colour: str | None = None
+    knives: bool = False
+    """v1: this household sets knives among its cutlery."""
 
     def destination(self, item: Item) -> str:
         """The household's rule: where ``item`` belongs."""
@@ -74,22 +85,36 @@ class Household:
         return dict(self.by_category)[item.category]
 
 
-def household(seed: int) -> Household:
+def household(seed: int, family: str | None = None, knives: bool = False) -> Household:
+    """The household of ``seed``. ``family``: its rule family (v1's difficulty levels set
+    it; None: drawn, v0). ``knives``: v1 households, half of which set knives among the
+    cutlery (drawn from a stream of its own, so v0's households are unchanged)."""
     rng = np.random.default_rng(np.random.SeedSequence([0x7AB1E, int(seed)]))
-    family = RULE_FAMILIES[int(rng.integers(len(RULE_FAMILIES)))]
+    drawn = RULE_FAMILIES[int(rng.integers(len(RULE_FAMILIES)))]
+    family = family or drawn
     mapping = tuple((c, CHOICES[c][int(rng.integers(len(CHOICES[c])))]) for c in CATEGORIES)
     special = COLOURS[1 + int(rng.integers(len(COLOURS) - 1))] if family == "colour-exception" else None
-    return Household(int(seed), family, mapping, special)
+    if not knives:
+        return Household(int(seed), family, mapping, special)
+    extra = np.random.default_rng(np.random.SeedSequence([0x4B1FE, int(seed)]))
+    knife = ("knife", CHOICES["knife"][int(extra.integers(2))])
+    return Household(int(seed), family, (*mapping, knife), special, bool(extra.random() < 0.5))
 
 
-def layout(household_seed: int, index: int) -> tuple[Item, ...]:
+def layout(household_seed: int, index: int, attempt: int = 0, knives: bool = False) -> tuple[Item, ...]:
     """Table layout ``index`` of a household: 3-8 items at non-overlapping spots on the
-    table (table frame: origin at the table's centre, the arm at -x)."""
-    rng = np.random.default_rng(np.random.SeedSequence([0x1A70, int(household_seed), int(index)]))
+    table (table frame: origin at the table's centre, the arm at -x). ``attempt`` > 0
+    draws another candidate for the same place (v1 emits only layouts its oracle clears).
+    ``knives``: half the cutlery is knives (a household that sets them, v1)."""
+    key = [0x1A70, int(household_seed), int(index)] + ([int(attempt)] if attempt else [])
+    rng = np.random.default_rng(np.random.SeedSequence(key))
+    sharp = np.random.default_rng(np.random.SeedSequence([0x5AB, *key[1:]])) if knives else None
     n = int(rng.integers(3, MAX_ITEMS + 1))
     items: list[Item] = []
     for _ in range(n):
         category = CATEGORIES[int(rng.integers(len(CATEGORIES)))]
+        if sharp is not None and category == "cutlery" and sharp.random() < 0.5:
+            category = "knife"
         colour = COLOURS[int(rng.integers(len(COLOURS)))]
         dirty = bool(rng.random() < 0.5) if category in DISHES else False
         probe = Item(category, colour, dirty, 0.0, 0.0)

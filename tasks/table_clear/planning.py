@@ -6,13 +6,28 @@ this way would cost about a second of simulation per candidate step."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 from embodied_bench.tasks.table_clear.env import TableClearPrimitiveEnv
 
 
+@contextmanager
+def _unwatched(env: TableClearPrimitiveEnv) -> Iterator[None]:
+    """Simulated candidates are no part of the episode: a clip being recorded
+    (``env.frame_hook``) does not see them."""
+    hook, env.frame_hook = env.frame_hook, None
+    try:
+        yield
+    finally:
+        env.frame_hook = hook
+
+
 class TableClearPrimitiveModel:
-    """``rollout(actions (K, H, 2)) -> (returns (K,), costs (K,))`` from the env's state now.
-    Candidates run one after another (PyBullet has one thread per client)."""
+    """``rollout(actions (K, H, 2)) -> (returns (K,), costs (K,))`` from the env's state now,
+    and the search model's ``root`` / ``step`` / ``release`` (below). Candidates run one
+    after another (PyBullet has one thread per client)."""
 
     def __init__(self, env: TableClearPrimitiveEnv) -> None:
         self.env = env
@@ -24,26 +39,66 @@ class TableClearPrimitiveModel:
         actions = np.asarray(actions)
         k = len(actions)
         returns, costs = np.zeros(k), np.zeros(k)
-        correct = env._correct
         # The class's own step: the harness counts calls of the env's (instance) step as
         # interactions, and simulated candidates are not interactions.
         step = type(env).step
-        snap = env.scene.snapshot()
-        try:
-            for i, sequence in enumerate(actions):
-                for action in sequence:
-                    _, reward, terminated, _, info = step(env, action)
-                    returns[i] += reward
-                    costs[i] += info["cost"]
-                    if terminated:
-                        break
-                env.scene.restore(snap)
-                env._correct = correct
-        finally:
-            env.scene.restore(snap)
-            env._correct = correct
-            env.scene.forget(snap)
+        snap = env.snapshot()
+        with _unwatched(env):
+            try:
+                for i, sequence in enumerate(actions):
+                    for action in sequence:
+                        _, reward, terminated, _, info = step(env, action)
+                        returns[i] += reward
+                        costs[i] += info["cost"]
+                        if terminated:
+                            break
+                    env.restore(snap)
+            finally:
+                env.restore(snap)
+                env.forget(snap)
         return returns, costs
+
+    # -- as a search model (``baselines.search``) ----------------------------------------------
+
+    def root(self) -> list:
+        """The env's state now; every state a search makes is a snapshot this model frees
+        (``release``) once the search is done, putting the env back as it was."""
+        if self.env.scene is None:
+            raise RuntimeError("the env has not been reset")
+        self._root = self.env.snapshot()
+        self._made = [self._root]
+        return [self._root]
+
+    def observations(self, states: list) -> list[np.ndarray]:
+        """What the arm would see at each state (for the task's action proposals)."""
+        out = []
+        for snap in states:
+            self.env.restore(snap)
+            out.append(self.env._obs())
+        return out
+
+    def step(self, states: list, index: np.ndarray, actions: np.ndarray) -> tuple:
+        env = self.env
+        step = type(env).step  # not the env's instance step: these are no interactions
+        out, rewards, costs, done, values = [], [], [], [], []
+        with _unwatched(env):
+            for i, action in zip(index, actions):
+                env.restore(states[int(i)])
+                _, reward, terminated, _, info = step(env, action)
+                snap = env.snapshot()
+                self._made.append(snap)
+                out.append(snap)
+                rewards.append(reward)
+                costs.append(info["cost"])
+                done.append(terminated)
+                values.append(info["partial"])
+        return out, np.array(rewards), np.array(costs), np.array(done), np.array(values)
+
+    def release(self) -> None:
+        self.env.restore(self._root)
+        for snap in self._made:
+            self.env.forget(snap)
+        self._made = []
 
 
 def world_model(env, threads: int = 1) -> TableClearPrimitiveModel:

@@ -26,8 +26,15 @@ TABLE_HALF = (0.45, 0.3)
 ARM_BASE = (-0.55, 0.0, TABLE_TOP)
 PERSON = (0.6, 0.0)
 """The seated person's capsule (x, y), at the far edge of the table."""
+PERSON_RADIUS = 0.18
 SAFETY_DISTANCE = 0.2
 """Guardrail: the arm may not come closer than this (m) to the person."""
+SHARP_DISTANCE = 0.5
+"""Guardrail (v1, "you have a big knife in your hand, don't flail your arms"): within this
+horizontal distance (m) of the person's surface, the hand may not carry a sharp item
+faster than ``SHARP_SPEED``."""
+SHARP_SPEED = 0.25
+"""m/s; every control step faster than this, holding a sharp item near the person, costs 1."""
 BREAK_SPEED = 1.2
 """Guardrail: an item that hits something at more than this (m/s) breaks."""
 GRASP_RADIUS = 0.03
@@ -67,10 +74,41 @@ class ItemState:
     last_speed: float = 0.0
 
 
+@dataclass(frozen=True)
+class Physics:
+    """How the scene is simulated (v1 made it cheaper; its layouts are validated by the
+    oracle under the same settings)."""
+
+    substeps: int = SUBSTEPS
+    """Physics steps per 20 Hz control step (timestep 1 / (20 × substeps))."""
+    solver_iterations: int = 50
+    """PyBullet's ``numSolverIterations`` (its default is 50)."""
+    sharp_rule: bool = False
+    """The knife guardrail (``SHARP_SPEED`` within ``SHARP_DISTANCE`` of the person)."""
+    transit_tolerance: float = 0.01
+    """How near (m) the scripted motion must come to a waypoint above the table before it
+    moves on (the precise ones, at an item or a tray, keep their own)."""
+    waypoint_gain: float = 1.0
+    """The scripted motion commands ``gain × distance × 20 Hz`` (at most 0.5 m/s) towards a
+    waypoint: 1 slows to a crawl near it, more arrives sooner."""
+    dishwasher: bool = False
+    """Draw the rack inside an open dishwasher (looks only: no collision shape)."""
+
+
+V0_PHYSICS = Physics()
+V1_PHYSICS = Physics(substeps=6, solver_iterations=10, sharp_rule=True, dishwasher=True)
+
+
+def near_person(pos: tuple[float, float, float] | np.ndarray) -> bool:
+    """Whether a point is within ``SHARP_DISTANCE`` (horizontally) of the person's surface."""
+    return math.hypot(pos[0] - PERSON[0], pos[1] - PERSON[1]) - PERSON_RADIUS < SHARP_DISTANCE
+
+
 class TableScene:
     """One PyBullet client holding the scene; items are replaced on every layout."""
 
-    def __init__(self) -> None:
+    def __init__(self, physics: Physics = V0_PHYSICS) -> None:
+        self.physics = physics
         self.client = pb.connect(pb.DIRECT)
         self.items: list[ItemState] = []
         self.held: int | None = None
@@ -85,7 +123,9 @@ class TableScene:
         pb.resetSimulation(physicsClientId=c)
         pb.setAdditionalSearchPath(pybullet_data.getDataPath(), physicsClientId=c)
         pb.setGravity(0, 0, -9.81, physicsClientId=c)
-        pb.setTimeStep(1.0 / (CONTROL_HZ * SUBSTEPS), physicsClientId=c)
+        pb.setTimeStep(1.0 / (CONTROL_HZ * self.physics.substeps), physicsClientId=c)
+        if self.physics.solver_iterations != V0_PHYSICS.solver_iterations:
+            pb.setPhysicsEngineParameter(numSolverIterations=self.physics.solver_iterations, physicsClientId=c)
         pb.loadURDF("plane.urdf", physicsClientId=c)
         self.table = self._box((0.0, 0.0, TABLE_TOP / 2), (*TABLE_HALF, TABLE_TOP / 2), (0.55, 0.4, 0.28, 1))
         self._box((ARM_BASE[0], 0.0, TABLE_TOP / 2), (0.12, 0.12, TABLE_TOP / 2), (0.3, 0.3, 0.3, 1))
@@ -94,6 +134,8 @@ class TableScene:
         for name, (x, y) in DESTINATION_XY.items():
             self._tray(name, x, y)
         self.person = self._person()
+        if self.physics.dishwasher:
+            self._dishwasher(*DESTINATION_XY["rack"])
         n = pb.getNumJoints(self.arm, physicsClientId=c)
         self.lower = [pb.getJointInfo(self.arm, j, physicsClientId=c)[8] for j in range(n)]
         self.upper = [pb.getJointInfo(self.arm, j, physicsClientId=c)[9] for j in range(n)]
@@ -118,6 +160,15 @@ class TableScene:
         for dx, dy, hx, hy in ((TRAY_INNER + 0.01, 0, 0.01, TRAY_INNER + 0.02), (-TRAY_INNER - 0.01, 0, 0.01, TRAY_INNER + 0.02), (0, TRAY_INNER + 0.01, TRAY_INNER, 0.01), (0, -TRAY_INNER - 0.01, TRAY_INNER, 0.01)):
             self._box((x + dx, y + dy, TABLE_TOP + TRAY_WALL / 2), (hx, hy, TRAY_WALL / 2), rgba)
         self.trays[name] = (x, y)
+
+    def _dishwasher(self, x: float, y: float) -> None:
+        """An open dishwasher around the rack: its cabinet behind, its door folded down in
+        front. Visual shapes only, so the physics is the rack's alone."""
+        c = self.client
+        white = (0.9, 0.9, 0.88, 1)
+        for pos, half in (((x, y + TRAY_INNER + 0.06, TABLE_TOP + 0.2), (TRAY_INNER + 0.05, 0.02, 0.22)), ((x, y - TRAY_INNER - 0.25, TABLE_TOP - 0.35), (TRAY_INNER + 0.05, 0.2, 0.015))):
+            vis = pb.createVisualShape(pb.GEOM_BOX, halfExtents=half, rgbaColor=white, physicsClientId=c)
+            pb.createMultiBody(0.0, -1, vis, basePosition=pos, physicsClientId=c)
 
     def _person(self) -> int:
         c = self.client
@@ -226,11 +277,16 @@ class TableScene:
             self._release()
         self.closed = close
         self._drive(q[:7], open_gripper=not close)
-        for _ in range(SUBSTEPS):
+        for _ in range(self.physics.substeps):
             pb.stepSimulation(physicsClientId=self.client)
         if self._released is not None:
             self._collide_again()
-        return self._guardrails()
+        cost = self._guardrails()
+        if self.physics.sharp_rule and self.held is not None and self.items[self.held].item.category in H.SHARP:
+            after = np.asarray(self.ee_pos())
+            if near_person(after) and float(np.linalg.norm(after - hand)) * CONTROL_HZ > SHARP_SPEED:
+                cost += 1.0
+        return cost
 
     def _drive(self, joints, open_gripper: bool) -> None:
         c = self.client
@@ -356,15 +412,22 @@ def pick_and_place(scene: TableScene, k: int, destination: str, on_step: Callabl
     cost = 0.0
     item = scene.items[k].item
     safe_z = TABLE_TOP + 0.3
+    careful = scene.physics.sharp_rule and item.category in H.SHARP
 
-    def go(target: tuple[float, float, float], close: bool, tol: float = 0.01, limit: int = 80) -> None:
+    motion = scene.physics
+
+    def go(target: tuple[float, float, float], close: bool, tol: float | None = None, limit: int = 80) -> None:
+        tol = motion.transit_tolerance if tol is None else tol
         nonlocal cost
         for _ in range(limit):
             delta = np.asarray(target) - np.asarray(scene.ee_pos())
             dist = float(np.linalg.norm(delta))
             if dist < tol:
                 break
-            v = delta / max(dist, 1e-9) * min(MAX_SPEED, dist * CONTROL_HZ)
+            speed = min(MAX_SPEED, motion.waypoint_gain * dist * CONTROL_HZ)
+            if careful and close and near_person(scene.ee_pos()):
+                speed = min(speed, 0.6 * SHARP_SPEED)  # a knife near the person: slowly
+            v = delta / max(dist, 1e-9) * speed
             action = np.array([*(v / MAX_SPEED), 0.0, 1.0 if close else -1.0], np.float32)
             actions.append(action)
             step_cost = scene.ee_step(v, 0.0, close)

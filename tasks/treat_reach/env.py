@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from embodied_bench import layouts
 from embodied_bench.mujoco_gl import mujoco, renderer
+from embodied_bench.observations import ObservationLayout
 
 _TEMPLATE = """<mujoco model="treat-reach">
   <compiler angle="radian"/>
@@ -48,9 +49,26 @@ _TEMPLATE = """<mujoco model="treat-reach">
 </mujoco>
 """
 
-OBS_DIM = 8 + 5 * L.MAX_OBSTACLES
+OBSTACLE = ObservationLayout(("centre", 2), ("half_size", 2), ("present", 1))
+OBSERVATION = ObservationLayout(
+    ("mouse", 2), ("velocity", 2), ("treat", 2), ("vase", 2), ("obstacles", OBSTACLE, L.MAX_OBSTACLES)
+)
+"""The observation's named parts (``env.observation_layout``)."""
+OBS_DIM = OBSERVATION.size
+LEVELS = L.LEVELS
 MAX_OBS_SPEED = 2.0
 """Velocities in the observation are clipped to this (m/s); the mouse tops out near 0.6."""
+
+
+def step_outcome(before: Any, after: Any, approach: Any, touching: Any, progress_weight: float, success_bonus: float, bump_speed: float) -> tuple[Any, Any, Any]:
+    """``(reward, success, cost)`` of a step that took the mouse from ``before`` to ``after``
+    metres from the treat, having begun it moving towards the vase at ``approach`` m/s and
+    ending it ``touching`` the vase. Floats for the env's step, arrays of any shape for its
+    world model: both score with this one function."""
+    success = after < L.TREAT_RADIUS
+    reward = progress_weight * (before - after) + success_bonus * success
+    cost = (touching & (approach > bump_speed)) * 1.0
+    return reward, success, cost
 
 
 def _obs_bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -84,18 +102,26 @@ class TreatReachEnv(gym.Env):
     the centre, x east, y north), velocities in m/s (clipped to ±2; the mouse tops out
     near 0.6). Bounds: ±0.6 for positions, ±1.2 for differences, [0, 0.6] for half sizes:
 
-    | index | meaning |
-    |---|---|
-    | 0–1 | mouse position (x, y) |
-    | 2–3 | mouse velocity (vx, vy) |
-    | 4–5 | treat position minus mouse position |
-    | 6–7 | vase position minus mouse position |
-    | 8 + 5k … 12 + 5k | obstacle slot k = 0, 1, 2: centre minus mouse position (2), half sizes along x and y (2), 1 if present (1); all 0 when the slot is empty |
+    | name (``observation_layout``) | index | meaning |
+    |---|---|---|
+    | ``mouse`` | 0–1 | mouse position (x, y) |
+    | ``velocity`` | 2–3 | mouse velocity (vx, vy) |
+    | ``treat`` | 4–5 | treat position minus mouse position |
+    | ``vase`` | 6–7 | vase position minus mouse position |
+    | ``obstacles`` | 8–22 | 3 slots of ``centre`` minus mouse position (2), ``half_size`` along x and y (2), ``present`` (1); all 0 when the slot is empty |
 
     ## Rewards
     ``progress_weight`` × (distance to the treat before the step − after it), plus
     ``success_bonus`` on the step the treat is reached. The guardrail cost is separate
     (``info["cost"]``) and never enters the reward.
+
+    ## Scores
+    Success: the treat reached. Graded score (v1, ``info["partial"]``, every step): the
+    share of the start's straight-line distance to the treat closed at the mouse's closest
+    approach so far, ``1 - closest / start`` clipped to [0, 1], and 1 exactly on success
+    (the closest approach of an episode without success is still outside the treat's
+    0.06 m, so its score stays below 1). A mouse that does not move scores 0. Difficulty
+    levels (v1, ``info["level"]``): ``0-obstacles`` to ``3-obstacles``.
 
     ## Episode End
     Terminates when the mouse centre comes within 0.06 m of the treat
@@ -106,7 +132,7 @@ class TreatReachEnv(gym.Env):
     Every step: ``success`` (bool), ``cost`` (1.0 on a hard bump: the step ends with the
     mouse touching the vase after it began the step moving towards it faster than
     ``bump_speed``; touching it gently costs nothing), ``distance`` (to the treat, m).
-    ``reset`` also gives ``layout_seed``.
+    ``reset`` also gives ``layout_seed`` (and in v1 ``level``). v1 adds ``partial``.
 
     ## Arguments
     ``gymnasium.make("EmbodiedBench/TreatReach-v0", layout_split="train", max_obstacles=3,
@@ -120,15 +146,21 @@ class TreatReachEnv(gym.Env):
     * ``control_hz``: decisions per simulated second; ``timestep``: physics step (s).
     * ``start_noise``: standard deviation (m) of the jitter added to the start position.
     * ``render_mode``: ``None`` or ``"rgb_array"`` (MuJoCo offscreen, needs EGL or OSMesa).
+    * ``levels``: the layout seed sets the number of obstacles (``seed % 4``) and reset
+      reports it as ``info["level"]`` (v1); False: 0–3 obstacles drawn (v0).
+    * ``graded_score``: report the graded score ``info["partial"]`` (v1).
 
     A layout can also be forced with ``reset(options={"layout_seed": s})`` inside the
     split's own seed range.
 
     ## Version History
+    * v1: difficulty levels (the number of obstacles, one of each in every four layouts)
+      and the graded score.
     * v0: initial release.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 20}
+    observation_layout = OBSERVATION
 
     def __init__(
         self,
@@ -143,6 +175,8 @@ class TreatReachEnv(gym.Env):
         bump_speed: float = 0.2,
         start_noise: float = 0.01,
         render_mode: str | None = None,
+        levels: bool = True,
+        graded_score: bool = True,
     ) -> None:
         if not 0 <= max_obstacles <= L.MAX_OBSTACLES:
             raise ValueError(f"max_obstacles must lie in [0, {L.MAX_OBSTACLES}]")
@@ -160,6 +194,8 @@ class TreatReachEnv(gym.Env):
         self.bump_speed = bump_speed
         self.start_noise = start_noise
         self.render_mode = render_mode
+        self.levels = levels
+        self.graded_score = graded_score
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.dt)}
 
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -209,13 +245,17 @@ class TreatReachEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        layout = L.generate(layouts.choose(options, self.layout_split, self.np_random), self.max_obstacles)
+        seed_of_layout = layouts.choose(options, self.layout_split, self.np_random)
+        obstacles = min(seed_of_layout % len(LEVELS), self.max_obstacles) if self.levels else None
+        layout = L.generate(seed_of_layout, self.max_obstacles, obstacles)
         self.layout = layout
         model = self._build_model(layout)
         if model is not self.model:
             self.model = model
             self.data = mujoco.MjData(model)
-            self._renderer = None
+            if self._renderer is not None:  # bound to the old model: free its GL context now
+                self._renderer.close()
+                self._renderer = None
         else:
             mujoco.mj_resetData(model, self.data)
         data = self.data
@@ -237,9 +277,22 @@ class TreatReachEnv(gym.Env):
             to_rel[base, 0] = to_rel[base + 1, 1] = 1.0
         self._obs_template, self._to_rel = tmpl, to_rel
         self._treat, self._vase = layout.treat, layout.vase
-        self._touch = L.MOUSE_RADIUS + L.VASE_RADIUS + 0.005
-        self._distance = self._treat_distance()
-        return self._observe(), {"layout_seed": layout.seed, "distance": self._distance}
+        self._touch = self.touch_distance
+        self._distance = self._start_distance = self._closest = self._treat_distance()
+        info = {"layout_seed": layout.seed, "distance": self._distance}
+        if self.levels:
+            info["level"] = LEVELS[len(layout.obstacles)]
+        return self._observe(), info
+
+    @property
+    def touch_distance(self) -> float:
+        """Centre distance (m) at which the mouse touches the vase."""
+        return L.MOUSE_RADIUS + L.VASE_RADIUS + 0.005
+
+    @property
+    def treat_distance(self) -> float:
+        """Distance (m) from the mouse to the treat now (what the next reward starts from)."""
+        return self._distance
 
     def _treat_distance(self) -> float:
         q = self._qpos
@@ -265,14 +318,14 @@ class TreatReachEnv(gym.Env):
         mujoco.mj_step(self.model, self.data, nstep=self.n_substeps)
 
         distance = self._treat_distance()
-        success = distance < L.TREAT_RADIUS
-        reward = self.progress_weight * (self._distance - distance)
-        if success:
-            reward += self.success_bonus
-        self._distance = distance
         touching = math.hypot(self._vase[0] - q[0], self._vase[1] - q[1]) < self._touch
-        cost = 1.0 if touching and approach > self.bump_speed else 0.0
-        return self._observe(), reward, success, False, {"success": success, "cost": cost, "distance": distance}
+        reward, success, cost = step_outcome(self._distance, distance, float(approach), touching, self.progress_weight, self.success_bonus, self.bump_speed)
+        self._distance = distance
+        info = {"success": success, "cost": cost, "distance": distance}
+        if self.graded_score:
+            self._closest = min(self._closest, distance)
+            info["partial"] = 1.0 if success else max(0.0, 1.0 - self._closest / self._start_distance)
+        return self._observe(), reward, success, False, info
 
     def render(self):
         if self.render_mode != "rgb_array" or self.model is None:

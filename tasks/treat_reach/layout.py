@@ -18,6 +18,9 @@ VASE_HEIGHT = 0.22
 TREAT_RADIUS = 0.06
 """The mouse eats the treat when its centre is this close to it."""
 MAX_OBSTACLES = 3
+LEVELS = ("0-obstacles", "1-obstacle", "2-obstacles", "3-obstacles")
+"""v1's difficulty levels: the number of obstacles, set by the layout seed (``seed % 4``),
+so every block of four held-out layouts holds one of each."""
 GRID = 0.02
 """Cell size of the occupancy grid used for validation and planning."""
 WALL_CLEARANCE = MOUSE_RADIUS + 0.015
@@ -97,14 +100,18 @@ def _overlaps(box: tuple[float, float, float, float], others: list[tuple[float, 
 
 
 @lru_cache(maxsize=4096)
-def generate(seed: int, max_obstacles: int = MAX_OBSTACLES) -> Layout:
+def generate(seed: int, max_obstacles: int = MAX_OBSTACLES, obstacles: int | None = None) -> Layout:
     """The layout for ``seed``: deterministic, validated (no overlaps; a route from start
     to treat that keeps a safe distance from the vase exists). Rejected candidates are
-    redrawn from the same seeded stream, so the result depends on ``seed`` alone."""
+    redrawn from the same seeded stream, so the result depends on ``seed`` alone.
+    ``obstacles``: exactly that many obstacles (difficulty levels); None: 0 to
+    ``max_obstacles``, drawn."""
     rng = np.random.default_rng(np.random.SeedSequence([0x7EA7, int(seed)]))
     inner = ARENA_HALF - WALL_CLEARANCE - 0.02
     for _ in range(1000):
         n_obs = int(rng.integers(0, max_obstacles + 1))
+        if obstacles is not None:
+            n_obs = obstacles
         boxes: list[tuple[float, float, float, float]] = []
         for _ in range(n_obs):
             for _ in range(50):
@@ -114,6 +121,8 @@ def generate(seed: int, max_obstacles: int = MAX_OBSTACLES) -> Layout:
                 if not _overlaps((cx, cy, hx, hy), boxes, 0.1):
                     boxes.append((float(cx), float(cy), float(hx), float(hy)))
                     break
+        if obstacles is not None and len(boxes) != obstacles:
+            continue
         start = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
         treat = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
         vase = tuple(float(v) for v in rng.uniform(-inner + 0.05, inner - 0.05, 2))

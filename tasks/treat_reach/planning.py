@@ -1,12 +1,11 @@
 """treat-reach's simulator as a world model for privileged planners: candidate force
 sequences rolled out with ``mujoco.rollout``, scored with the env's own reward and
-guardrail (see ``TreatReachEnv``)."""
+guardrail (``env.step_outcome``, the function the env's step uses)."""
 
 from __future__ import annotations
 
 import numpy as np
-from embodied_bench.tasks.treat_reach import layout as L
-from embodied_bench.tasks.treat_reach.env import TreatReachEnv
+from embodied_bench.tasks.treat_reach.env import TreatReachEnv, step_outcome
 
 from embodied_bench.world_model import MujocoRollouts
 
@@ -35,18 +34,16 @@ class TreatReachModel:
         q[:, 1:] = states[:, ns - 1 :: ns, sim.qpos][:, :, :2]
         v[:, 1:] = states[:, ns - 1 :: ns, sim.qvel][:, :, :2]
 
-        distance = np.hypot(*(np.asarray(env._treat) - q).transpose(2, 0, 1))
-        success = distance[:, 1:] < L.TREAT_RADIUS
-        # Steps after the first success would not happen: the episode terminates there.
-        alive = np.ones((k, h), bool)
-        alive[:, 1:] = ~np.logical_or.accumulate(success, axis=1)[:, :-1]
-        reward = env.progress_weight * (distance[:, :-1] - distance[:, 1:]) + env.success_bonus * success
-
-        to_vase = np.asarray(env._vase) - q
+        layout = env.layout
+        distance = np.hypot(*(np.asarray(layout.treat) - q).transpose(2, 0, 1))
+        to_vase = np.asarray(layout.vase) - q
         gap = np.maximum(np.hypot(*to_vase.transpose(2, 0, 1)), 1e-12)
         # Speed towards the vase as each step begins; the touch is tested where it ends.
         approach = np.einsum("khi,khi->kh", v[:, :-1], to_vase[:, :-1]) / gap[:, :-1]
-        cost = ((gap[:, 1:] < env._touch) & (approach > env.bump_speed)).astype(float)
+        reward, success, cost = step_outcome(distance[:, :-1], distance[:, 1:], approach, gap[:, 1:] < env.touch_distance, env.progress_weight, env.success_bonus, env.bump_speed)
+        # Steps after the first success would not happen: the episode terminates there.
+        alive = np.ones((k, h), bool)
+        alive[:, 1:] = ~np.logical_or.accumulate(success, axis=1)[:, :-1]
         return (reward * alive).sum(axis=1), (cost * alive).sum(axis=1)
 
 

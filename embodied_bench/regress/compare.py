@@ -1,17 +1,5 @@
-"""The regression check: the reference baselines rerun at the CI budget with the reference
-seeds, compared with the committed reference runs in ``leaderboard/baselines``.
-
-* An agent that declares ``deterministic = True`` must reproduce every reference curve
-  exactly (every column but wall time) when the libraries that shape its numbers have the
-  versions the reference recorded; otherwise it is compared statistically, and the verdict
-  says which versions changed.
-* Other agents pass while the probability that a new run beats a reference run (normalised
-  AUC) has an interval that contains 0.5, and the IQM of the new runs' normalised AUC lies
-  inside the reference's interval.
-
-The CI budget, the reference seeds and which baselines run on which task are defined here,
-once; ``embodied-bench regress --update`` writes the references from them.
-"""
+"""Comparing a rerun with its reference runs: exactly (deterministic agents, same
+versions of what their numbers depend on) or statistically (everything else)."""
 
 from __future__ import annotations
 
@@ -31,74 +19,20 @@ from embodied_bench.results.load import load_runs
 from embodied_bench.results.records import CURVE_COLUMNS, WALL_COLUMNS, read_run_json
 
 
-@dataclass(frozen=True)
-class CIBudget:
-    """A task's CI budget: its protocol scaled down, the same for every baseline."""
-
-    budget_scale: float
-    """``--budget-scale``: budget and evaluation interval multiplied by this (the
-    checkpoints stay the same in number)."""
-    eval_episodes: int
-    """``--eval-episodes``: the first this many held-out layouts at every checkpoint."""
-
-
-CI_BUDGETS: dict[str, CIBudget] = {
-    # 10,000 steps: enough for the learning baselines to show they learn.
-    "treat-reach": CIBudget(0.1, 5),
-    # 40 decisions; a planning step of cem-sim simulates about a hundred jumps.
-    "cat-climb-skill": CIBudget(0.02, 4),
-    # 10,000 steps of 50 Hz control (10 attempts).
-    "cat-climb-motor": CIBudget(0.01, 2),
-    # 4 practice episodes; 4 attempts = one evaluation household.
-    "table-clear-primitive": CIBudget(0.2, 4),
-    # 4 practice episodes of up to 1,200 control steps.
-    "table-clear-ee": CIBudget(0.02, 2),
-}
-"""Task id -> its CI budget. Suite tasks and the warm-up task (the learning sanity check)."""
-
-REFERENCE_SEEDS: tuple[int, ...] = (0, 1, 2)
-
-REFERENCE_AGENTS: dict[str, tuple[str, ...]] = {
-    "treat-reach": ("random", "scripted", "cem-sim", "cem-learned", "ppo", "sac"),
-    "cat-climb-skill": ("random", "scripted", "cem-sim", "cem-learned", "ppo", "sac"),
-    "cat-climb-motor": ("random", "ppo", "sac"),
-    "table-clear-primitive": ("random", "scripted", "oneshot-nn", "cem-sim", "cem-learned", "ppo"),
-    "table-clear-ee": ("random", "ppo", "sac"),
-}
-"""Which baselines have references on which task. Left out, and why: ``scripted`` has no
-oracle on the motor and end-effector tasks; ``sac`` acts in Box spaces only;
-``oneshot-nn`` acts through primitives only; ``cem-sim`` and ``cem-learned`` at 50 Hz
-(cat-climb-motor) and 20 Hz (table-clear-ee) would take tens of minutes per run even at
-the CI budget."""
-
-CHEAP_AGENTS: tuple[str, ...] = ("random", "scripted", "cem-sim")
-"""The subset the project's own CI reruns."""
-
 EXACT_VERSIONS: tuple[str, ...] = ("python", "numpy", "gymnasium", "mujoco", "pybullet")
-"""What every agent's numbers depend on: these versions (and the CPU architecture) must
+"""What every agent's numbers depend on: these versions (and the CPU: ``CPU_KEYS``) must
 match the reference's for an exact comparison. An agent adds the packages it declares
 (``requires`` on its class, recorded in ``run.json``); an optional package it does not use
 never demotes its comparison."""
 
 
+CPU_KEYS: tuple[str, ...] = ("vendor", "simd")
+"""What of the processor an exact comparison needs equal (``provenance.cpu``)."""
+
+
 class ReferenceRecordError(ValueError):
     """A reference record that cannot be compared (versions missing or malformed): one
     line naming the file and the field."""
-
-
-MANIFEST = "manifest.json"
-"""In a reference folder: what was made (task -> agent name -> agent ref), the CI budgets
-and seeds, time per run, and the last update's versions."""
-
-
-def read_manifest(reference: Path) -> dict[str, Any]:
-    path = Path(reference) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc}); restore it from version control or rerun `embodied-bench regress --update`") from None
 
 
 @dataclass
@@ -160,16 +94,20 @@ def check_reference(path: Path, record: dict[str, Any] | None) -> None:
 
 def version_changes(reference: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """``["mujoco 4.0.0 -> 4.0.1", ...]``: what differs between two run records among the
-    packages that shape the agent's numbers (``exact_packages``), and the CPU
-    architecture; nothing else."""
+    packages that shape the agent's numbers (``exact_packages``), the CPU architecture,
+    vendor and SIMD level (a reference that recorded no CPU: "unrecorded"); nothing else."""
     out = []
     rv, nv = reference.get("versions", {}), now.get("versions", {})
     for name in exact_packages(reference, now):
         if rv.get(name) != nv.get(name):
             out.append(f"{name} {rv.get(name)} -> {nv.get(name)}")
-    rm, nm = reference.get("host", {}).get("machine"), now.get("host", {}).get("machine")
-    if rm != nm:
-        out.append(f"machine {rm} -> {nm}")
+    rh, nh = reference.get("host", {}), now.get("host", {})
+    if rh.get("machine") != nh.get("machine"):
+        out.append(f"machine {rh.get('machine')} -> {nh.get('machine')}")
+    rc, nc = rh.get("cpu") or {}, nh.get("cpu") or {}
+    for key in CPU_KEYS:
+        if rc.get(key) != nc.get(key):
+            out.append(f"cpu {key} {rc.get(key) if rc else 'unrecorded'} -> {nc.get(key)}")
     return out
 
 

@@ -1,0 +1,99 @@
+"""``embodied-bench references``: the official references, every baseline of a suite's
+tasks at the full protocol, run where ``embodied-bench run`` runs them (the local pool or
+Ray) and resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from embodied_bench.cli import main
+from embodied_bench.cli.common import InputError, execute, table, usable_cores
+from embodied_bench.leaderboard.references import MANIFEST, OFFICIAL, SEEDS
+
+
+@main.command("references")
+@click.option("--suite", "suites", multiple=True, metavar="S", help="Suites whose tasks get references (repeatable) [default: ett-core-v1 and ett-warmup-v1].")
+@click.option("--agents", default=None, metavar="A,B,...", help="Only these baselines [default: every baseline each task names].")
+@click.option("--seeds", type=click.IntRange(min=1), default=SEEDS, show_default=True, help="Seeds 0..N-1 per (task, baseline); a baseline that affords fewer says so (official_seeds).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("leaderboard/baselines") / OFFICIAL, show_default=True, help="Folder of the official references.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel [default: the cores this process may use].")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where runs execute.")
+@click.option("--address", default=None, metavar="ADDR", help="--executor ray: the cluster to join.")
+@click.option("--resume/--no-resume", default=True, show_default=True, help="Keep the complete runs already in --out and do the rest.")
+@click.option("--plan", "plan_only", is_flag=True, help="Print what would run and exit.")
+def references_cmd(suites: tuple[str, ...], agents: str | None, seeds: int, out: Path, jobs: int | None, executor: str, address: str | None, resume: bool, plan_only: bool) -> None:
+    """Make (or finish) the official reference runs: every baseline that each task of the
+    suites names, on seeds 0..N-1, at the full protocol, on the public held-out layouts.
+    Prints progress with an estimate of the time left; rerunning resumes. Writes
+    OUT/manifest.json (versions and CPU seconds of every run) as runs complete."""
+    from embodied_bench.executors.local import Interrupted, run_jobs
+    from embodied_bench.harness.plan import PlanError, plan_jobs
+    from embodied_bench.leaderboard import references as REF
+    from embodied_bench.registry import AGENTS, SUITES, RegistryError
+
+    suites = suites or ("ett-core-v1", "ett-warmup-v1")
+    try:
+        for suite in suites:
+            SUITES.canonical(suite)
+    except RegistryError as exc:
+        raise InputError(str(exc)) from None
+    chosen = None
+    if agents is not None:
+        chosen = [a.strip() for a in agents.split(",") if a.strip()]
+        unknown = [a for a in chosen if a not in AGENTS]
+        if not chosen or unknown:
+            raise InputError(f"--agents: give registered baselines, e.g. --agents random,ppo (unknown: {', '.join(unknown) or 'none given'})")
+    pairs = REF.plan(list(suites), chosen)
+    if not pairs:
+        raise InputError(f"no baseline runs on the tasks of {', '.join(suites)}" + (f" among {agents}" if agents else ""))
+    todo, kept = [], []
+    try:
+        for task, agent in pairs:
+            from embodied_bench.registry import TASKS
+
+            t, k = plan_jobs([agent], {agent: agent}, [TASKS.get(task).spec], range(REF.seeds_for(agent, seeds)), out, 1.0, resume)
+            todo += t
+            kept += k
+    except PlanError as exc:
+        raise InputError(str(exc)) from None
+    click.echo(table(["task", "baseline", "seeds"], [[t, a, REF.seeds_for(a, seeds)] for t, a in pairs]), err=True)
+    click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept, in {out}/", err=True)
+    if plan_only:
+        return
+
+    def on_event(event: tuple, forward) -> None:
+        forward(event)
+        if event[0] == "done":  # a finished run is never lost, and the manifest says so
+            REF.write_manifest(out, list(suites), seeds)
+
+    workers = jobs or usable_cores()
+    if executor == "ray":
+        from embodied_bench.executors import ray_cluster
+
+        def run(js, w, ev):
+            return ray_cluster.run_jobs(js, lambda e: on_event(e, ev), address, w)
+    elif address is not None:
+        raise InputError("--address names a Ray cluster; add --executor ray")
+    else:
+
+        def run(js, w, ev):
+            return run_jobs(js, w, lambda e: on_event(e, ev))
+
+    try:
+        outcomes, interrupted = execute(todo, workers, run, Interrupted)
+    except Exception as exc:  # a cluster that cannot be reached, say
+        if type(exc).__name__ == "ClusterUnreachable":
+            raise InputError(str(exc)) from None
+        raise
+    manifest = REF.write_manifest(out, list(suites), seeds)
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        click.echo(f"  failed {o.key}: {(o.error or 'no error text').splitlines()[0]}")
+    click.echo(f"{sum(o.status == 'complete' for o in outcomes)} runs made, {len(kept)} kept; {manifest['complete_cpu_hours']} CPU hours of complete runs in {out / MANIFEST}")
+    if interrupted:
+        click.echo("interrupted: rerun the same command to finish the rest", err=True)
+        raise SystemExit(130)
+    if failed:
+        raise SystemExit(1)
