@@ -149,9 +149,11 @@ class EnsembleModel:
 
     # -- learning ---------------------------------------------------------------------------
 
-    def add(self, transition: Transition) -> None:
+    def add(self, transition: Transition, rewarded: bool = True) -> None:
+        """Queue a transition for the next fit; ``rewarded=False`` (play): its reward is
+        unknown, so it teaches the dynamics only."""
         t = transition
-        self._pending.append((np.asarray(t.observation), np.asarray(t.action), float(t.reward), np.asarray(t.next_observation), float(t.cost)))
+        self._pending.append((np.asarray(t.observation), np.asarray(t.action), float(t.reward), np.asarray(t.next_observation), float(t.cost), rewarded))
         self.samples += 1
 
     def fit(self) -> None:
@@ -161,6 +163,7 @@ class EnsembleModel:
             a = self.encode_actions(np.stack([p[1] for p in self._pending]))
             r = np.array([[p[2], p[4]] for p in self._pending])
             s_next = self.scale(np.stack([p[3] for p in self._pending]))
+            rewarded = np.array([p[5] for p in self._pending], np.float64)[:, None]
             self._pending.clear()
             x = np.concatenate([s, a], axis=1)
             psi = self._rew_features(s, s_next)
@@ -170,8 +173,8 @@ class EnsembleModel:
                 w = weights[e][:, None]
                 self.G[e] += phi.T @ (w * phi)
                 self.H[e] += phi.T @ (w * (s_next - s))
-                self.Gr[e] += psi.T @ (w * psi)
-                self.Hr[e] += psi.T @ (w * r)
+                self.Gr[e] += psi.T @ (w * rewarded * psi)
+                self.Hr[e] += psi.T @ (w * rewarded * r)
                 self.weight[e] += weights[e].sum()
         m = self.config.ensemble
         self.beta = np.stack([self._solve(self.G[e], self.H[e]) for e in range(m)])
@@ -308,6 +311,9 @@ class CEMLearned:
         self.space = copy.deepcopy(task.action_space)
         self.space.seed(int(act_ss.generate_state(1, np.uint32)[0]))
         self.steps = 0
+        self.rewarded = 0
+        """Transitions with their reward (task steps; play's are not): until
+        ``random_steps`` of them, there is no reward model to plan on, so it explores."""
         self.beam = self.value = None
         if c.planner == "beam":
             # Streams of their own: the CEM path draws exactly what it drew before.
@@ -320,7 +326,7 @@ class CEMLearned:
         self.planner.reset()
 
     def act(self, observation: Any, explore: bool) -> Any:
-        if not self.model.fitted or (explore and self.steps < self.config.random_steps):
+        if not self.model.fitted or (explore and self.rewarded < self.config.random_steps):
             return self.space.sample()
         if self.beam is None:
             return self.planner.act(lambda actions: self.model.rollout(observation, actions))
@@ -331,10 +337,22 @@ class CEMLearned:
             return options[int(self.explore_rng.integers(len(options)))].astype(self.space.dtype)
         return self.beam.plan(LearnedSearchModel(self.model, self.value, observation))
 
+    def observe_play(self, transition: Transition) -> None:
+        """Reward-free play (play variants): the dynamics learn from it, the reward, cost
+        and value models do not (its reward is hidden, not zero). It plays at random (no
+        reward model to plan on), and the task still begins with ``random_steps`` random
+        steps for the reward model, which then plans on dynamics that play taught."""
+        self.model.add(transition, rewarded=False)
+        self._count()
+
     def observe(self, transition: Transition) -> None:
+        self.rewarded += 1
         self.model.add(transition)
         if self.value is not None:
             self.value.add(self.model.scale(np.asarray(transition.observation)[None])[0], float(transition.reward), bool(transition.terminated or transition.truncated))
+        self._count()
+
+    def _count(self) -> None:
         self.steps += 1
         if self.steps >= min(self.config.random_steps, self.config.fit_every) and self.steps % self.config.fit_every == 0:
             self.model.fit()

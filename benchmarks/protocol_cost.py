@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import embodied_bench  # noqa: F401
-from embodied_bench.registry import SUITES
+from embodied_bench.registry import SUITES, TASKS
 from embodied_bench.results.load import find_run_dirs
 
 
@@ -44,8 +44,11 @@ def main() -> None:
         cells, total, complete = [], 0.0, True
         for task in tasks:
             runs = cost.get((task, agent))
+            if agent not in TASKS.get(task).baselines:
+                cells.append("does not run here")
+                continue
             if not runs:
-                cells.append("–")
+                cells.append("not measured")
                 complete = False
                 continue
             cpu = sum(r.get("cpu_seconds") or r["wall_seconds"] for r in runs) / len(runs) / 60
@@ -53,7 +56,7 @@ def main() -> None:
             evaluating = sum(r["eval_seconds"] for r in runs) / sum(r["wall_seconds"] for r in runs)
             total += cpu
             cells.append(f"{cpu:.1f} min CPU ({wall:.1f} wall, {evaluating:.0%} evaluating)")
-        print(f"| {agent} | {' | '.join(cells)} | {f'{total:.1f} min CPU' if complete else f'≥ {total:.1f} min CPU (not every task)'} |")
+        print(f"| {agent} | {' | '.join(cells)} | {f'{total:.1f} min CPU' if complete else f'≥ {total:.1f} min CPU (not every task measured)'} |")
 
 
 if __name__ == "__main__":

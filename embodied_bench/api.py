@@ -7,13 +7,20 @@ An **Agent** lets the harness drive the loop::
     action = agent.act(observation, explore=True)
     agent.observe(transition)                     # learning happens here
     agent.demonstrate(demos)                      # optional, one-shot / few-shot tasks
-    agent.pretrain(observations)                  # optional, passive observation phase
+    agent.pretrain(observations)                  # optional, watch variants: episodes
+                                                  # without actions or rewards
+    agent.observe_play(transition)                # optional, play variants: reward-free
+                                                  # play goes here, never to observe;
+                                                  # without it the agent does not play
     agent.start_episode(explore)                  # optional, after every reset (training
                                                   # and evaluation): drop per-episode state
 
 A **Learner** drives its own training loop (as Stable-Baselines3 code does)::
 
     learner = LearnerClass(task: TaskInfo, seed: int)
+    learner.pretrain(observations)                # optional, watch variants (as above)
+    learner.play(env, budget)                     # optional, play variants: a reward-free
+                                                  # env, refused once play returns
     learner.learn(env, budget)                    # env refuses any step past the budget
     action = learner.act(observation, explore=False)
 
@@ -104,6 +111,20 @@ class TaskSpec:
     graded_score: str = ""
     """What the task's graded score (``info["partial"]``, in [0, 1], 1 exactly on success)
     measures, in words. Empty: the task grades nothing beyond success."""
+    protocol: str = ""
+    """A protocol variant of the task (the same env, layouts and budget, its own name
+    ``<task>-<protocol>``): ``""`` (plain), ``"watch"`` (before the budget,
+    ``Agent.pretrain`` is shown ``watch_episodes`` episodes of the task's
+    ``watch_dataset`` without their actions and rewards) or ``"play"`` (before the
+    budget, ``play_budget`` reward-free interactions on training layouts)."""
+    watch_dataset: str = ""
+    """Watch variants: which dataset is watched (``"expert"`` or ``"mixed"``, see
+    ``embodied_bench.datasets``)."""
+    watch_episodes: int = 0
+    """Watch variants: how many of its episodes (the dataset's first ones)."""
+    play_budget: int = 0
+    """Play variants: reward-free play before the budget, in the task's budget unit
+    (rewards and success hidden, guardrail cost counted), counted by a ledger of its own."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", tuple(self.levels))
@@ -119,6 +140,12 @@ class TaskSpec:
                 raise ValueError(f"task {self.id}: {name} must be positive")
         if not 0.0 <= self.threshold <= 1.0:
             raise ValueError(f"task {self.id}: threshold must lie in [0, 1]")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"task {self.id}: protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
+        wants = {"watch": self.watch_episodes > 0 and self.watch_dataset in WATCH_DATASETS, "play": self.play_budget > 0, "": True}[self.protocol]
+        extra = (self.protocol != "watch" and (self.watch_episodes or self.watch_dataset)) or (self.protocol != "play" and self.play_budget)
+        if not wants or extra:
+            raise ValueError(f"task {self.id}: a {self.protocol or 'plain'} task sets {'watch_dataset (one of ' + ', '.join(WATCH_DATASETS) + ') and watch_episodes > 0' if self.protocol == 'watch' else 'play_budget > 0' if self.protocol == 'play' else 'no watch or play fields'}, and nothing of the other protocols")
 
     @property
     def name(self) -> str:
@@ -126,10 +153,16 @@ class TaskSpec:
         tables name this task."""
         return task_name(self.id, self.version)
 
+    @property
+    def plain_name(self) -> str:
+        """The plain task this is a protocol variant of (itself for a plain task)."""
+        return task_name(self.id.removesuffix(f"-{self.protocol}") if self.protocol else self.id, self.version)
+
     def scaled(self, scale: float) -> "TaskSpec":
         """The same protocol with the evaluation interval multiplied by ``scale`` (rounded,
         at least 1) and the budget set to the same number of intervals, so a scaled run has
-        exactly the checkpoints of a full one (used for CI and smoke runs)."""
+        exactly the checkpoints of a full one (used for CI and smoke runs). A play budget
+        is scaled by the same factor (at least 1)."""
         if scale == 1.0:
             return self
         if not (math.isfinite(scale) and scale > 0):
@@ -137,7 +170,8 @@ class TaskSpec:
         eval_every = max(1, round(self.eval_every * scale))
         full, rest = divmod(self.budget, self.eval_every)
         budget = full * eval_every + (max(1, min(eval_every - 1, round(rest * scale))) if rest else 0)
-        return dataclasses.replace(self, budget=budget, eval_every=eval_every)
+        play = max(1, round(self.play_budget * scale)) if self.play_budget else 0
+        return dataclasses.replace(self, budget=budget, eval_every=eval_every, play_budget=play)
 
     def level_of(self, index: int) -> str | None:
         """The level of held-out layout ``index`` (None for a task without levels)."""
@@ -163,7 +197,10 @@ class TaskSpec:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-RANKINGS: tuple[str, ...] = ("success", "score")
+PROTOCOLS: tuple[str, ...] = ("", "watch", "play")
+WATCH_DATASETS: tuple[str, ...] = ("expert", "mixed")
+
+RANKINGS: tuple[str, ...] = ("success", "score", "gain")
 
 
 @dataclass(frozen=True)
@@ -179,12 +216,18 @@ class Suite:
     ranks_by: str = "success"
     """What ranks its table (the Embodied Turing score is the IQM of its normalised AUC over
     every run of every task): ``"success"`` (the strict measure) or ``"score"`` (the tasks'
-    graded scores, which credit progress before mastery); the other is shown beside it."""
+    graded scores, which credit progress before mastery); the other is shown beside it.
+    ``"gain"``, for suites of protocol variants (watch, play): the IQM over seeds of the
+    graded score's normalised AUC on the variant minus on its plain task with the same
+    seed, so a table ranks what the phase gave, never a raw score alone."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", tuple(self.tasks))
         if self.ranks_by not in RANKINGS:
             raise ValueError(f"suite {self.name}: ranks_by must be one of {RANKINGS}, got {self.ranks_by!r}")
+        variants = [t for t in self.tasks if "-watch@" in t or "-play@" in t]
+        if (self.ranks_by == "gain") != bool(variants) or (variants and len(variants) != len(self.tasks)):
+            raise ValueError(f"suite {self.name}: a suite of protocol variants (watch, play) ranks by gain, and only such a suite does")
 
 
 def task_name(task_id: str, version: int) -> str:
@@ -248,6 +291,12 @@ class Task:
     (``BaselineConfig.for_task``), each with its reason in the family package."""
     env_defaults: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments registered with gymnasium for this task's env."""
+    expert: str | None = None
+    """``"module:Class"`` of the privileged agent whose episodes make the task's datasets
+    (``embodied-bench datasets make``); None: the task's oracle (``spec.oracle``)."""
+    no_expert: str = ""
+    """Why the task has no expert, in words, where it has none (then no datasets, no watch
+    variant)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "left_out", _frozen(self.left_out))

@@ -3,6 +3,7 @@ tasks. Entries may be objects or lazy ``"module:attr"`` strings, resolved on fir
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import importlib
@@ -142,9 +143,21 @@ class TaskRegistry(Registry[Task]):
         spec = task.spec
         if spec.id in self._entries or spec.id in self._aliases:
             raise RegistryError(f"task id {spec.id!r} collides with a registered name")
-        self.register(task.name, task, aliases=(spec.gym_id,))
+        # The gym id names the plain task; its protocol variants share the env.
+        self.register(task.name, task, aliases=() if spec.protocol else (spec.gym_id,))
         if spec.version > self._newest.get(spec.id, (-1, ""))[0]:
             self._newest[spec.id] = (spec.version, task.name)
+
+    def names(self) -> list[str]:
+        """Versioned names by task and version, each version's watch and play variants
+        right after it (alphabetical order would put ``cat-climb-skill-play@v1`` before
+        ``cat-climb-skill@v0``)."""
+
+        def key(name: str) -> tuple[str, int, str]:
+            spec = self._entries[name].spec  # type: ignore[union-attr]  (add() stores Task objects)
+            return (spec.id.removesuffix(f"-{spec.protocol}") if spec.protocol else spec.id, spec.version, spec.protocol)
+
+        return sorted(self._entries, key=key)
 
     def canonical(self, name: str) -> str:
         if name in self._newest and name not in self._entries:
@@ -177,7 +190,8 @@ class TaskRegistry(Registry[Task]):
             self._newest[task.spec.id] = (newest.spec.version, newest.name)
         else:
             del self._newest[task.spec.id]
-        gym.registry.pop(task.spec.gym_id, None)
+        if not task.spec.protocol:
+            gym.registry.pop(task.spec.gym_id, None)
 
 
 TASKS = TaskRegistry()
@@ -198,6 +212,8 @@ def register_task(
     baseline_config: dict[str, dict[str, Any]] | None = None,
     env_defaults: dict[str, Any] | None = None,
     action_proposals: str | None = None,
+    expert: str | None = None,
+    no_expert: str = "",
 ) -> Task:
     """Register a task with gymnasium (string entry point, lazy import) and with ``TASKS``:
     its protocol and every fact the suite's tools read about it (see ``api.Task``). The
@@ -218,9 +234,27 @@ def register_task(
         action_proposals=action_proposals,
         baseline_config=baseline_config or {},
         env_defaults=env_defaults or {},
+        expert=expert,
+        no_expert=no_expert,
     )
     TASKS.add(task)
     gym.register(id=spec.gym_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=dict(task.env_defaults))
+    return task
+
+
+def register_variant(task_name: str, protocol: str, *, baselines: tuple[str, ...] | None = None, **fields: Any) -> Task:
+    """Register a protocol variant of a registered task (``"watch"`` or ``"play"``, with
+    its ``TaskSpec`` fields): the same env, layouts, budget and facts, named
+    ``<id>-<protocol>@v<N>`` (not a copy of the env; its gym id stays the plain task's).
+    ``baselines``: the reference baselines whose gain the variant shows (default: the
+    plain task's); the others stay left out for the plain task's reasons."""
+    base = TASKS.get(task_name)
+    if base.spec.protocol:
+        raise RegistryError(f"{task_name} is a protocol variant already")
+    spec = dataclasses.replace(base.spec, id=f"{base.spec.id}-{protocol}", protocol=protocol, **fields)
+    chosen = tuple(baselines) if baselines is not None else base.baselines
+    task = dataclasses.replace(base, spec=spec, tags=(*base.tags, protocol), baselines=chosen, left_out={k: v for k, v in base.left_out.items() if k not in chosen})
+    TASKS.add(task)
     return task
 
 

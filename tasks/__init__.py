@@ -17,3 +17,7 @@ register_suite("ett-core-v0", ("cat-climb-skill@v0", "cat-climb-motor@v0", "tabl
 # graded score, which credits progress before mastery (success stays beside it).
 register_suite("ett-warmup-v1", ("treat-reach@v1",), ranks_by="score")
 register_suite("ett-core-v1", ("cat-climb-skill@v1", "cat-climb-motor@v1", "table-clear-primitive@v1", "table-clear-ee@v1"), official=True, ranks_by="score")
+# What watching and playing first give (README): each variant against its plain task on
+# the same seeds, ranked by that gain, never by a raw score.
+register_suite("ett-watch-v0", ("cat-climb-skill-watch@v1", "table-clear-primitive-watch@v1", "table-clear-ee-watch@v1"), ranks_by="gain")
+register_suite("ett-play-v0", ("cat-climb-skill-play@v1", "cat-climb-motor-play@v1", "table-clear-primitive-play@v1", "table-clear-ee-play@v1"), ranks_by="gain")

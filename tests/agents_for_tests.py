@@ -289,3 +289,66 @@ class VectorLearner(CopiesLearner):
         while True:
             vec.step(self.rng.uniform(-1, 1, (2, 2)).astype(np.float32))
             self.steps += 2
+
+
+class Watcher(CountingAgent):
+    """Keeps what it was shown while watching (class-level: the test reads it back)."""
+
+    shown: list = []
+
+    def __init__(self, task: TaskInfo, seed: int) -> None:
+        super().__init__(task, seed)
+        type(self).shown = []
+
+    def pretrain(self, observations) -> None:
+        type(self).shown = list(observations)
+
+
+class PlayLogger(CountingAgent):
+    """Logs every transition it observes, play's and the task's (class-level)."""
+
+    log: list = []
+
+    def __init__(self, task: TaskInfo, seed: int) -> None:
+        super().__init__(task, seed)
+        type(self).log = []
+
+    def observe(self, transition: Transition) -> None:
+        type(self).log.append(transition)
+
+    def observe_play(self, transition: Transition) -> None:
+        type(self).log.append(transition)
+
+
+class PlayingLearner(GreedyLearner):
+    """Plays until the play env refuses a step, then learns as GreedyLearner does."""
+
+    refused = False
+    kept_refused = False
+    infos: set = set()
+
+    def play(self, env, budget: int) -> None:
+        from embodied_bench.harness.ledger import BudgetExceeded
+
+        self.kept = env
+        type(self).infos = set()
+        env.reset()
+        try:
+            for _ in range(budget + 1):
+                _, reward, terminated, truncated, info = env.step(self.rng.uniform(-1, 1, 2).astype(np.float32))
+                assert reward == 0.0 and not terminated
+                type(self).infos |= set(info)
+                if truncated:
+                    env.reset()
+        except BudgetExceeded:
+            type(self).refused = True
+            raise
+
+    def learn(self, env, budget: int) -> None:
+        from embodied_bench.harness.phases import PlayOver
+
+        try:
+            self.kept.reset()  # the play env, kept past play(): refused
+        except PlayOver:
+            type(self).kept_refused = True
+        super().learn(env, budget)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # extras are installed. With EMBODIED_BENCH_STRICT_SKIPS=1 (set by .ci/run) any other
 # skip fails the test: on a machine that has what a test needs, nothing skips silently.
 
-EXTRAS: dict[str, tuple[str, ...]] = {"sb3": ("stable_baselines3", "torch"), "ray": ("ray",), "video": ("imageio", "imageio_ffmpeg")}
+EXTRAS: dict[str, tuple[str, ...]] = {"sb3": ("stable_baselines3", "torch"), "ray": ("ray",), "video": ("imageio", "imageio_ffmpeg"), "datasets": ("minari", "h5py", "jax")}
 """Extra (setup.cfg) -> the modules its tests need."""
 _MISSING_EXTRA: set[str] = set()
 

@@ -21,4 +21,4 @@ def main() -> None:
     leaderboard harness for the embodied Turing test."""
 
 
-from embodied_bench.cli import docs, leaderboard, listing, media, references, regress, report, run  # noqa: E402,F401  (register the commands)
+from embodied_bench.cli import datasets, docs, leaderboard, listing, media, references, regress, report, run  # noqa: E402,F401  (register the commands)

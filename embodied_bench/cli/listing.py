@@ -28,8 +28,9 @@ def tasks_cmd(tags: tuple[str, ...]) -> None:
             continue
         s = task.spec
         newest = "" if TASKS.is_newest(name) else " (old)"
-        rows.append([name + newest, s.gym_id, f"{s.budget:,} {s.budget_unit}", f"{s.eval_every:,}", s.eval_episodes, s.threshold, ", ".join(task.tags), s.description])
-    click.echo(table(["task", "gymnasium id", "budget", "eval every", "eval episodes", "threshold", "tags", "description"], rows))
+        before = {"watch": f"watch {s.watch_episodes} {s.watch_dataset} episodes", "play": f"play {s.play_budget:,} {s.budget_unit}", "": "-"}[s.protocol]
+        rows.append([name + newest, s.gym_id, before, f"{s.budget:,} {s.budget_unit}", f"{s.eval_every:,}", s.eval_episodes, s.threshold, ", ".join(task.tags), s.description])
+    click.echo(table(["task", "gymnasium id", "before the budget", "budget", "eval every", "eval episodes", "threshold", "tags", "description"], rows))
 
 
 @main.command("suites")

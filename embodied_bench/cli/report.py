@@ -89,4 +89,17 @@ def compare_cmd(a: str, b: str, runs: tuple[Path, ...], out: Path | None, reps: 
         )
     )
     click.echo(result.verdict())
+    gain = compared.gain
+    if gain is not None:
+        click.echo(f"gain from {gain.protocol}ing (graded score, {gain.runs_with} runs with, {gain.runs_without} without):")
+        click.echo(
+            table(
+                ["statistic", "estimate", f"{conf} CI"],
+                [
+                    ["IQM AUC with - without", f"{gain.iqm_diff:+.3f}", f"[{gain.iqm_diff_ci[0]:+.3f}, {gain.iqm_diff_ci[1]:+.3f}]"],
+                    ["steps to threshold with - without (share of budget)", f"{gain.steps_diff:+.3f}", f"[{gain.steps_diff_ci[0]:+.3f}, {gain.steps_diff_ci[1]:+.3f}]"],
+                    ["P(with > without)", f"{gain.p:.3f}", f"[{gain.p_ci[0]:.3f}, {gain.p_ci[1]:.3f}]"],
+                ],
+            )
+        )
     click.echo(f"learning curves: {', '.join(str(p) for p in compared.figures.values())}")

@@ -36,8 +36,8 @@ from embodied_bench.api import Transition
 from embodied_bench.harness import link
 from embodied_bench.harness.ledger import AgentError, BudgetExceeded
 
-_DEFERRED = ("observe", "start_episode")
-_METHODS = ("act", "observe", "learn", "demonstrate", "pretrain", "start_episode")
+_DEFERRED = ("observe", "observe_play", "start_episode")
+_METHODS = ("act", "observe", "observe_play", "learn", "demonstrate", "pretrain", "start_episode")
 CREATE_SECONDS = 600.0
 """Time for the agent's import and ``__init__`` when calls have a time limit."""
 
@@ -322,6 +322,7 @@ def _agent_main(recipe: Any, ref: str, info: Any, seed: int, memory_mb: int | No
     channel.handlers.update({"create": create, "learn": learn, "stop": stop, "flush": lambda: None})
     channel.handlers.update({m: method(m) for m in ("act", "demonstrate", "pretrain", "start_episode")})
     channel.handlers["observe"] = lambda fields: state["agent"].observe(Transition(*fields))
+    channel.handlers["observe_play"] = lambda fields: state["agent"].observe_play(Transition(*fields))
     try:
         channel.serve_forever()
     except (_Stop, EOFError, OSError):
@@ -417,7 +418,7 @@ class IsolatedAgent:
         return call
 
     def _deferred(self, name: str) -> Callable[..., None]:
-        if name == "observe":  # a plain tuple pickles faster than the NamedTuple's class
+        if name in ("observe", "observe_play"):  # a plain tuple pickles faster than the NamedTuple's class
             return lambda transition: self._channel.post(name, (tuple(transition),))
 
         def post(*args: Any) -> None:

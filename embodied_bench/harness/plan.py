@@ -67,6 +67,7 @@ def plan_jobs(
                 raise PlanError(f"--eval-episodes {eval_episodes}: task {spec.id} has {spec.eval_episodes} held-out layouts; choose at most that many")
             scaled = dataclasses.replace(scaled, eval_episodes=eval_episodes)
         hidden = HiddenLayouts.from_salt(eval_salt, scaled.eval_episodes) if eval_salt is not None else None
+        watched = _watched_dataset(spec)
         for ref in agent_refs:
             source = source_hashes[ref] if source_hashes is not None and ref in source_hashes else provenance.source_hash(resolve_agent(ref)[1])
             for seed in seeds:
@@ -89,14 +90,33 @@ def plan_jobs(
                 if record.get("status") != "complete":
                     todo.append(job)
                     continue
-                problem = _mismatch(record, scaled, source, hidden.salt_id if hidden else None)
+                problem = _mismatch(record, scaled, source, hidden.salt_id if hidden else None, watched)
                 if problem:
                     raise PlanError(f"{folder}: the complete run there was made with {problem}; --resume would mix them, so use another --out")
                 kept.append(job)
     return todo, kept
 
 
-def _mismatch(record: dict, spec: TaskSpec, source: str | None, salt_id: str | None) -> str | None:
+def _watched_dataset(spec: TaskSpec) -> str | None:
+    """The content hash of the dataset a watch variant shows (None for other tasks); a
+    missing dataset, or one too short, stops the plan with the command that makes it."""
+    if spec.protocol != "watch":
+        return None
+    from embodied_bench import datasets
+
+    did = datasets.dataset_id(spec, spec.watch_dataset)
+    try:
+        made = datasets.describe(did)
+    except datasets.DatasetMissing:
+        raise PlanError(f"task {spec.name} watches dataset {did}, which is not here: make it with `embodied-bench datasets make --task {spec.plain_name}`") from None
+    except datasets.DatasetError as exc:  # Minari is not installed
+        raise PlanError(f"task {spec.name} watches dataset {did}: {exc}") from None
+    if made.episodes < spec.watch_episodes:
+        raise PlanError(f"task {spec.name} watches {spec.watch_episodes} episodes of dataset {did}, which holds {made.episodes}: remake it with `embodied-bench datasets make --task {spec.plain_name} --replace`")
+    return made.sha256
+
+
+def _mismatch(record: dict, spec: TaskSpec, source: str | None, salt_id: str | None, watched: str | None = None) -> str | None:
     task = record.get("task", {})
     made = record.get("evaluation") or evaluation_record(None)
     wanted = evaluation_record(salt_id)
@@ -116,4 +136,6 @@ def _mismatch(record: dict, spec: TaskSpec, source: str | None, salt_id: str | N
         return f"{budget.get('eval_episodes')} evaluation layouts, not {spec.eval_episodes}"
     if source is not None and record.get("agent", {}).get("source_hash") != source:
         return "a different version of the agent's source file"
+    if watched is not None and (record.get("watch") or {}).get("sha256") != watched:
+        return f"another watch dataset (content hash {str((record.get('watch') or {}).get('sha256'))[:12]}, here {watched[:12]})"
     return None

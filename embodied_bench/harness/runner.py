@@ -44,7 +44,8 @@ from embodied_bench.api import (
     is_privileged,
     requirements_of,
 )
-from embodied_bench.harness import interrupt
+from embodied_bench.datasets import DatasetError
+from embodied_bench.harness import interrupt, phases
 from embodied_bench.harness.clips import Clips
 from embodied_bench.harness.isolation import IsolatedAgent, Limits
 from embodied_bench.harness.ledger import (
@@ -297,6 +298,8 @@ class _Run:
     copies: list[tuple[gym.Env, StepCounter]] = field(default_factory=list)
     """Training env copies a learner asked for, and their step counters."""
     clips: Clips | None = None
+    play: phases.PlayLedger | None = None
+    """Play's ledger (play variants)."""
     t0: float = field(default_factory=time.perf_counter)
     cpu0: float = field(default_factory=time.process_time)
     eval_seconds: float = 0.0
@@ -340,7 +343,7 @@ class _Run:
             self._reported_steps = ledger.env_steps
 
 
-def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
+def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int | None) -> None:
     """The Agent contract: the harness steps the env and feeds every training transition
     to ``observe``. Kept lean: this is the hot path."""
     ledger, checker, spec = run.ledger, run.checker, run.spec
@@ -350,7 +353,7 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
     by_steps = spec.budget_unit == "steps"
     run.checkpoint(ledger.pop_checkpoint())  # checkpoint 0, before the agent acts
     next_cp = ledger.next_checkpoint
-    seed: int | None = env_seed
+    seed = env_seed  # None: play seeded the env's stream already
     while ledger.can_reset() and ledger.can_step():
         if run.view is not None:
             run.view._switch(env)
@@ -387,7 +390,7 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int) -> None:
                 break
 
 
-def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
+def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int | None) -> bool:
     """The Learner contract. Returns True when the ledger had to stop the learner."""
 
     def spawn(i: int) -> gym.Env:
@@ -395,12 +398,15 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int) -> bool:
         # the run's env seed, every step counted like the first env's.
         copy = make_env(run.spec, "train")
         run.copies.append((copy, StepCounter(copy)))
-        copy.reset(seed=int(np.random.SeedSequence(env_seed, spawn_key=(i,)).generate_state(1, np.uint32)[0]))
+        copy.reset(seed=int(np.random.SeedSequence(copy_seed, spawn_key=(i,)).generate_state(1, np.uint32)[0]))
         return copy
 
+    copy_seed = env_seed if env_seed is not None else run.record["env_seed"]
+
     ledger_env = LedgerEnv(env, run.ledger, run.checker, run.checkpoint, spawn)
-    # Seed the training env once; the learner's own resets continue its stream.
-    env.reset(seed=env_seed)
+    # Seed the training env once (unless play did); the learner's own resets continue its stream.
+    if env_seed is not None:
+        env.reset(seed=env_seed)
     stopped = False
     try:
         learner.learn(ledger_env, run.spec.budget)
@@ -522,10 +528,21 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts, clips=clips)
             if view is not None:
                 view._switch(train_env)
+            task_seed: int | None = env_seed
+            if spec.protocol == "watch":
+                record["watch"] = phases.watch(agent, spec)
+            elif spec.protocol == "play":
+                run.play = phases.PlayLedger(spec.play_budget, spec.budget_unit)
+                if contract == "learner":
+                    played = not isolated and phases.play_learner(agent, train_env, run.play, run.checker, env_seed)
+                else:
+                    played = phases.play_agent(agent, train_env, run.play, run.checker, env_seed)
+                record["play"] = run.play.record(played)
+                task_seed = None if played else env_seed
             if contract == "learner":
-                stopped = _learner_loop(run, agent, train_env, env_seed)
+                stopped = _learner_loop(run, agent, train_env, task_seed)
             else:
-                _agent_loop(run, agent, train_env, env_seed)
+                _agent_loop(run, agent, train_env, task_seed)
             if isolated_agent is not None:
                 isolated_agent.flush()  # the last observe: its errors count too
             _check_counts(run, *counters)
@@ -534,7 +551,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             # Called as a library without the guard: a second Ctrl-C must not cut the record short.
             previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
         status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM); rerun with --resume to redo it"
-    except (AgentError, TaskError) as exc:
+    except (AgentError, TaskError, DatasetError) as exc:
         status, error = "failed", str(exc)
     except Exception as exc:
         status = "failed"
@@ -575,9 +592,10 @@ def _clips(job: Job, folder: Path) -> Clips | None:
 
 def _check_counts(run: _Run, train: StepCounter, evaluation: StepCounter) -> None:
     """Every env step must have gone through the ledger or the evaluation."""
-    if train.count + sum(counter.count for _, counter in run.copies) != run.ledger.env_steps:
+    counted = run.ledger.env_steps + (run.play.env_steps if run.play is not None else 0)
+    if train.count + sum(counter.count for _, counter in run.copies) != counted:
         raise AgentError(
-            f"the training envs were stepped {train.count + sum(c.count for _, c in run.copies)} times but the budget ledger saw {run.ledger.env_steps}: "
+            f"the training envs were stepped {train.count + sum(c.count for _, c in run.copies)} times but the budget ledgers saw {counted}: "
             "the agent stepped the env behind the ledger's back"
         )
     if evaluation.count != run.eval_steps:

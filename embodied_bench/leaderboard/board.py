@@ -201,8 +201,14 @@ class BoardTable:
 
     @property
     def metric(self) -> str:
-        """The per-run measure that ranks: normalised AUC of success or of the graded score."""
-        return "score_auc" if SUITES.get(self.suite).ranks_by == "score" else "auc"
+        """The per-run measure that ranks: normalised AUC of success or of the graded score,
+        or (suites of protocol variants) the graded score's gain over the plain task."""
+        return {"score": "score_auc", "gain": GAIN, "success": "auc"}[SUITES.get(self.suite).ranks_by]
+
+    @property
+    def plain_tasks(self) -> tuple[str, ...]:
+        """For a gain suite, the plain task of each of its variants (else none)."""
+        return tuple(TASKS.get(t).spec.plain_name for t in self.tasks) if self.metric == GAIN else ()
 
     @property
     def full_budgets(self) -> bool:
@@ -276,14 +282,35 @@ def build_tables(entries: list[Entry], reps: int = 50_000, seed: int = 0) -> lis
     return sorted(found, key=lambda t: (t.suite not in OFFICIAL_SUITES, order[t.suite], not t.official, not t.layouts.startswith("hidden"), t.slug))
 
 
+GAIN = "score_auc_gain"
+"""A gain suite's per-run measure: the graded score's normalised AUC of a variant's run
+minus that of the plain task's run with the same seed."""
+
+
+def paired_gains(per_run: pd.DataFrame, variants: tuple[str, ...]) -> pd.DataFrame:
+    """The variants' runs of ``per_run`` with ``GAIN``: each minus the plain task's run of
+    the same seed (runs without a partner are left out)."""
+    out = []
+    for task in variants:
+        plain = TASKS.get(task).spec.plain_name
+        base = per_run[per_run["task"] == plain].set_index("seed")["score_auc"]
+        mine = per_run[(per_run["task"] == task) & per_run["seed"].isin(base.index)].copy()
+        mine[GAIN] = mine["score_auc"].to_numpy(float) - base.loc[mine["seed"]].to_numpy(float)
+        out.append(mine)
+    return pd.concat(out, ignore_index=True) if out else per_run.iloc[:0].assign(**{GAIN: []})
+
+
 def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> None:
     tasks = table.tasks
     frames, per_runs = [], []
     opts = {"reps": reps, "seed": seed}
     for entry in sorted(entries, key=lambda e: e.key):
-        runs = entry.runs[entry.runs["task"].isin(tasks) & (entry.runs["eval_layouts"] == table.layouts)]
+        runs = entry.runs[entry.runs["task"].isin([*tasks, *table.plain_tasks]) & (entry.runs["eval_layouts"] == table.layouts)]
         frame, _ = tables.check_runs(runs)
         per_run = tables.per_run_table(frame)
+        if table.plain_tasks:
+            per_run = paired_gains(per_run, tasks)
+            frame = frame[frame["task"].isin(tasks)]
         frames.append(frame.assign(entry=entry.key))
         per_runs.append(per_run.assign(entry=entry.key))
         present = [t for t in tasks if t in set(per_run["task"])]

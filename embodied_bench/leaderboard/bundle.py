@@ -456,6 +456,9 @@ def validate(root: Path, min_seeds: int | None = None) -> Bundle:
     if official and min_seeds < OFFICIAL_MIN_SEEDS:
         raise UsageError(f"--min-seeds {min_seeds}: {meta.suite} is an official suite; its submissions need at least {OFFICIAL_MIN_SEEDS} seeds per task")
     suite = SUITES.get(meta.suite).tasks
+    if SUITES.get(meta.suite).ranks_by == "gain":
+        # A gain is against the same agent on the plain task: those runs belong here too.
+        suite = (*suite, *dict.fromkeys(TASKS.get(t).spec.plain_name for t in suite))
     by_task: dict[str, list[Run]] = {}
     for r in bundle.runs:
         by_task.setdefault(r.task, []).append(r)
@@ -469,6 +472,12 @@ def validate(root: Path, min_seeds: int | None = None) -> Bundle:
         if len(runs) < min_seeds:
             bundle.problems.append(f"{Path(root) / task}: {len(runs)} seeds; at least {min_seeds} are needed per task")
         bundle.problems += _installation_problems(task, runs, official)
+    if SUITES.get(meta.suite).ranks_by == "gain":
+        for task in SUITES.get(meta.suite).tasks:
+            plain = TASKS.get(task).spec.plain_name
+            mine, theirs = {r.record["seed"] for r in by_task.get(task, [])}, {r.record["seed"] for r in by_task.get(plain, [])}
+            if mine and theirs and mine != theirs:
+                bundle.problems.append(f"{Path(root) / task}: seeds {sorted(mine)} but {plain} has seeds {sorted(theirs)}; a gain pairs each seed with the same seed on the plain task")
     return bundle
 
 

@@ -38,6 +38,9 @@ _DEFAULTS = {
     "one_shot": False,
     "animal_budget": np.nan,
     "eval_layouts": "public",
+    "phase_done": True,
+    "watch_sha256": "",
+    "play_cost": np.nan,
     "train_cost": np.nan,
     "eval_cost": np.nan,
     "eval_partial": np.nan,
@@ -99,6 +102,12 @@ def check_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         hashes = {h for h in g["task_hash"].dropna().unique()}
         if len(hashes) > 1:
             warnings.append(f"runs of task {task} v{versions[0]} ran different task code ({len(hashes)} task hashes) under the same version")
+        watched = sorted(h for h in g["watch_sha256"].unique() if h)
+        if len(watched) > 1:
+            raise MixedRunsError(f"runs of task {task} watched different datasets (content hashes {', '.join(h[:12] for h in watched)}): report them separately")
+        idle = sorted(g.loc[~g["phase_done"].astype(bool), "agent"].unique())
+        if idle:
+            warnings.append(f"{', '.join(idle)} did not {g['protocol'].iloc[0] if 'protocol' in g else 'watch or play'} on {task} (no pretrain, observe_play or play): the gain there is 0 by construction")
     owners = df.drop_duplicates(["agent", "run_dir"]).groupby("run_dir")["agent"].apply(list)
     shared = owners[owners.map(len) > 1]
     if len(shared):
@@ -179,6 +188,10 @@ def per_run_table(df: pd.DataFrame) -> pd.DataFrame:
                 "within_cost_limit": bool(last["eval_cost"] <= first["cost_limit"]) if np.isfinite(last["eval_cost"]) and np.isfinite(first["cost_limit"]) else None,
                 "first_attempt_success": float(g["eval_success"].iloc[0]) if first["one_shot"] and steps[0] == 0 else np.nan,
                 "animal_budget": first["animal_budget"],
+                # A protocol variant's plain task (itself for a plain task): gains pair them.
+                "protocol": first.get("protocol", "") or "",
+                "plain_task": first.get("plain_task") or first["task"],
+                "play_cost": float(first.get("play_cost", np.nan)),
                 "run_dir": first["run_dir"],
             }
         )

@@ -14,6 +14,7 @@ import embodied_bench
 from embodied_bench import video
 from embodied_bench.metrics import tables
 from embodied_bench.metrics.compare import significance
+from embodied_bench.metrics.gain import gains
 from embodied_bench.report import document as doc
 from embodied_bench.report import figures
 from embodied_bench.results.records import atomic_write_bytes, atomic_write_text
@@ -148,6 +149,7 @@ def build_report(
     if progress is not None and done < total:  # agents that skip a scope draw less than planned
         progress(total - done, total)
     thresholds = tables.threshold_table(per_run)
+    phase_gains = gains(per_run, "score_auc" if graded else "auc", reps=options.reps, confidence=options.confidence, seed=options.seed)
     report.per_run, report.aggregates = per_run, aggregates
 
     figdir = out / "figures"
@@ -198,7 +200,7 @@ def build_report(
         csv_levels.unlink(missing_ok=True)  # an earlier report's would describe other runs
 
     clip_blocks = _clip_blocks(clips, out, report)
-    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows, clip_blocks)
+    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows, clip_blocks, phase_gains)
     md, page = out / "report.md", out / "report.html"
     atomic_write_text(md, doc.to_markdown(blocks))
     atomic_write_text(page, doc.to_html(blocks, title="embodied-bench report"))
@@ -261,7 +263,7 @@ def _clip_blocks(clips: pd.DataFrame | None, out: Path, report: Report) -> list:
     return blocks
 
 
-def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows=None, clip_blocks=()) -> list:
+def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows=None, clip_blocks=(), phase_gains=()) -> list:
     conf = f"{options.confidence:.0%}"
     n_runs, agents, tasks = len(per_run), sorted(per_run["agent"].unique()), sorted(per_run["task"].unique())
     priv = dict(per_run.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool))
@@ -347,6 +349,18 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
         ]
         b.append(doc.Table(("task", "agent", "level", "runs", "layouts per run", f"final success [{conf}]", f"final graded score [{conf}]"), tuple(rows)))
         b.append(images["levels"])
+
+    if phase_gains:
+        metric = "graded-score AUC" if phase_gains[0].metric == "score_auc" else "normalised AUC"
+        b += [
+            doc.Heading("Gain from watching and playing"),
+            doc.Para(f"The same agent on a protocol variant (watching a dataset, or reward-free play, before the budget) against its runs on the plain task, same seeds and held-out layouts: the difference in IQM of {metric} and in steps to threshold (as a fraction of the budget; runs that never reach it count as the whole budget), and P(with > without), each with its {conf} interval."),
+        ]
+        rows = [
+            (g.agent, g.protocol, ", ".join(g.tasks), f"{g.runs_with} / {g.runs_without}", _ci(g.iqm_diff, *g.iqm_diff_ci), _ci(g.steps_diff, *g.steps_diff_ci), _ci(g.p, *g.p_ci), _fmt(g.play_cost) if g.protocol == "play" else "–", g.verdict().rsplit(": ", 1)[-1])
+            for g in phase_gains
+        ]
+        b.append(doc.Table(("agent", "phase", "tasks", "runs with / without", f"IQM gain [{conf}]", f"steps to threshold, change [{conf}]", f"P(with > without) [{conf}]", "cost while playing (mean per run)", "verdict"), tuple(rows)))
 
     one_shot = per_run[per_run["first_attempt_success"].notna()]
     if len(one_shot):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from embodied_bench.metrics import tables
 from embodied_bench.metrics.compare import Comparison, compare_agents
+from embodied_bench.metrics.gain import Gain, gains
 from embodied_bench.report import figures
 from embodied_bench.results.load import load_complete
 
@@ -26,6 +27,9 @@ class ComparedRuns:
     """The checked tidy runs of both agents, on the tasks both ran."""
     warnings: list[str]
     figures: dict[str, Path]
+    gain: Gain | None = None
+    """Where one side ran protocol variants of the other's plain tasks: the gain from the
+    phase (``metrics.gain``), on the graded score's normalised AUC."""
 
 
 def _slug(name: str) -> str:
@@ -67,6 +71,19 @@ def select(a: str, b: str, runs: tuple[Path, ...] = ()) -> tuple[pd.DataFrame, s
     return pd.concat(frames, ignore_index=True), name_a, name_b, notes
 
 
+def paired_by_plain_task(df: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """Where A ran protocol variants (watching, playing) of the plain tasks B ran, or the
+    other way round, the runs are paired by the plain task: the comparison is then the
+    gain from the phase."""
+    if "plain_task" not in df.columns:
+        return df
+    tasks = {name: set(df.loc[df["agent"] == name, "task"]) for name in (a, b)}
+    plains = {name: set(df.loc[df["agent"] == name, "plain_task"]) for name in (a, b)}
+    if tasks[a] & tasks[b] or not plains[a] & plains[b]:
+        return df
+    return df.assign(task=df["plain_task"])
+
+
 def compare_runs(a: str, b: str, runs: tuple[Path, ...] = (), out: Path | None = None, reps: int = 50_000, confidence: float = 0.95, seed: int = 0) -> ComparedRuns:
     """Is A more sample-efficient than B? The statistics of ``compare_agents`` on the tasks
     both ran, and the overlaid learning curves written to ``out`` (default
@@ -75,12 +92,19 @@ def compare_runs(a: str, b: str, runs: tuple[Path, ...] = (), out: Path | None =
     df, name_a, name_b, notes = select(a, b, runs)
     if name_a == name_b:
         raise CompareError(f"A and B are the same agent ({name_a}); name two different ones")
-    df, warnings = tables.check_runs(df)
+    paired = paired_by_plain_task(df, name_a, name_b)
+    phase = paired is not df
+    df, warnings = tables.check_runs(paired)
     per_run = tables.per_run_table(df)
     result = compare_agents(per_run, name_a, name_b, reps=reps, confidence=confidence, seed=seed)
+    gain = None
+    if phase:
+        # The two sides under one name: gains() pairs the variant's runs with the plain ones.
+        found = gains(per_run.assign(agent=f"{name_a} / {name_b}"), reps=reps, confidence=confidence, seed=seed)
+        gain = found[0] if len(found) == 1 else None
     out = Path(out) if out is not None else Path(f"compare-{_slug(name_a)}-vs-{_slug(name_b)}")
     sub = df[df["task"].isin(result.tasks)]
     bands = tables.curve_table(sub, reps=min(reps, 5_000), confidence=confidence, seed=seed)
     styles = figures.agent_styles(dict(sub.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool)))
     paths = figures.save(figures.learning_curves(bands, styles, sub, title=f"{name_a} vs {name_b}"), out, "learning-curves")
-    return ComparedRuns(result, sub, [*notes, *warnings], paths)
+    return ComparedRuns(result, sub, [*notes, *warnings], paths, gain)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from embodied_bench.api import is_privileged
+from embodied_bench.api import TaskSpec, is_privileged
 from embodied_bench.registry import AGENTS, SUITES, TASKS
 
 SECTIONS = ("tasks", "baselines")
@@ -20,6 +20,15 @@ def _markers(name: str) -> tuple[str, str]:
 
 def _budget(n: int, unit: str) -> str:
     return f"{n:,} {unit}"
+
+
+def _before(spec: TaskSpec) -> str:
+    """What a protocol variant does before its budget, as the end of the budget cell."""
+    if spec.protocol == "watch":
+        return f", after watching {spec.watch_episodes} episodes of its {spec.watch_dataset} dataset"
+    if spec.protocol == "play":
+        return f", after {spec.play_budget:,} {spec.budget_unit} of reward-free play"
+    return ""
 
 
 def tasks_table() -> str:
@@ -40,7 +49,7 @@ def tasks_table() -> str:
         ci = task.ci_budget
         old = "" if TASKS.is_newest(name) else " (old)"
         lines.append(
-            f"| `{name}`{old} | `{s.gym_id}` | {', '.join(task.tags)} | {_budget(s.budget, s.budget_unit)} | {len(s.checkpoints())} × {s.eval_episodes} layouts "
+            f"| `{name}`{old} | `{s.gym_id}` | {', '.join(task.tags)} | {_budget(s.budget, s.budget_unit)}{_before(s)} | {len(s.checkpoints())} × {s.eval_episodes} layouts "
             f"| {s.threshold:g} | {', '.join(s.levels) or '–'} | {_budget(ref.animal_budget, s.budget_unit)}: {ref.animal_source} | ×{ci.budget_scale:g}, {ci.eval_episodes} layouts "
             f"| {', '.join(suites.get(name, [])) or '–'} | {', '.join(task.baselines)} |"
         )
@@ -49,8 +58,9 @@ def tasks_table() -> str:
 
 def baselines_table() -> str:
     """One row per registered agent: what it is (its docstring's first line), whether it is
-    privileged, its config class, and the tasks it has references on."""
-    lines = ["| agent | what it is | privileged | config | tasks with references |", "|---|---|---|---|---|"]
+    privileged, its config class, and the tasks that name it among their reference
+    baselines (``Task.baselines``: where ``regress`` and the official references run it)."""
+    lines = ["| agent | what it is | privileged | config | reference baseline of |", "|---|---|---|---|---|"]
     for name in AGENTS.names():
         cls = AGENTS.get(name)
         config = getattr(cls, "config_class", None)

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from embodied_bench.leaderboard.board import (
+    GAIN,
     BoardTable,
     Entry,
     Interval,
@@ -146,7 +147,10 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         parts.append(f"{task}: {budget:,} {unit}, evaluated every {every:,} on {episodes} layouts")
     b.append(doc.Para("Protocol: " + "; ".join(parts) + "."))
     graded = table.metric != "auc"
-    if graded:
+    gain = table.metric == GAIN
+    if gain:
+        b.append(doc.Para(f"Ranked by the gain from the phase before the budget: the score and the per-task columns are IQMs over seeds of the graded score's normalised AUC on the variant minus on its plain task with the same seed ({', '.join(table.plain_tasks)}), never a raw score alone; success AUC and final success are the variant's own."))
+    elif graded:
         b.append(doc.Para("Ranked by the graded score: the Embodied Turing score and the per-task columns are IQMs of the normalised AUC of each task's graded score (credit for progress before mastery); success AUC stands beside it."))
     notes = []
     if not table.full_budgets:
@@ -156,8 +160,8 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         notes.append(f"Fewer than {T.MIN_RUNS} runs per task for {', '.join(few)}: their intervals under-cover, and no order between them is called significant.")
     if notes:
         b.append(doc.Bullets(tuple(notes)))
-    task_heads = tuple(f"{t} {'score ' if graded else ''}AUC" for t in tasks)
-    heads = ("rank", "agent", "category", "runs", "Embodied Turing score", *(("success AUC",) if graded else ()), "final success", "steps to threshold", "cost rate", "animal gap", *task_heads, "P(> next row)")
+    task_heads = tuple(f"{t} {'gain' if gain else 'score AUC' if graded else 'AUC'}" for t in tasks)
+    heads = ("rank", "agent", "category", "runs", "gain (IQM)" if gain else "Embodied Turing score", *(("success AUC",) if graded else ()), "final success", "steps to threshold", "cost rate", "animal gap", *task_heads, "P(> next row)")
 
     def cells(row: Row) -> tuple:
         link = doc.Link(row.entry.display, target.entry_href(row.entry))

@@ -30,6 +30,11 @@ RUN_COLUMNS: tuple[str, ...] = (
     "one_shot",
     "animal_budget",
     "eval_layouts",
+    "protocol",
+    "plain_task",
+    "phase_done",
+    "watch_sha256",
+    "play_cost",
     "run_dir",
 )
 """Per-run columns of ``load_runs``: the run's identity and the protocol it was scored
@@ -136,6 +141,12 @@ def _identity(record: dict, folder: Path) -> dict:
         "one_shot": bool(spec.get("one_shot", False)),
         "animal_budget": (spec.get("reference") or {}).get("animal_budget", float("nan")),
         "eval_layouts": eval_layouts(record),
+        "protocol": spec.get("protocol", ""),
+        "plain_task": task_name(str(record["task"]["id"]).removesuffix(f"-{spec.get('protocol')}") if spec.get("protocol") else record["task"]["id"], record["task"]["version"]),
+        # Whether the agent watched or played (True on a plain task), and what it watched.
+        "phase_done": bool(record["watch"].get("watched", True) if record.get("watch") else record["play"].get("played", True) if record.get("play") else True),
+        "watch_sha256": (record.get("watch") or {}).get("sha256") or "",
+        "play_cost": float(record["play"]["cost"]) if record.get("play") else float("nan"),
         "run_dir": str(folder),
     }
 

@@ -5,7 +5,7 @@ targets at 50 Hz (motor)."""
 import dataclasses
 
 from embodied_bench.api import CIBudget, Reference, TaskSpec
-from embodied_bench.registry import register_task
+from embodied_bench.registry import register_task, register_variant
 from embodied_bench.tasks.cat_climb.rooms import LEVELS
 
 _CAT = "a house cat: one or two attempts at a new route (up to 10 jumps each)"
@@ -135,5 +135,14 @@ register_task(
             # (benchmarks/vector_envs.py).
             "ppo": {"n_envs": 4, "n_steps": 512},
         },
+        # The skill launches the cat with a set take-off velocity; no controller is known
+        # that makes this body jump so with its motors, so there is no motor expert.
+        "no_expert": "no controller is known that makes the cat jump with its motors (the skill sets the take-off velocity), so no motor-level expert exists",
     },
 )
+
+# Watch and play variants of v1 (README: watching and playing first): 20 expert episodes
+# watched (a cat watching others climb for a while); play as long as the task's budget.
+register_variant("cat-climb-skill@v1", "watch", baselines=("random", "bco"), watch_dataset="expert", watch_episodes=20)
+register_variant("cat-climb-skill@v1", "play", baselines=("random", "cem-learned"), play_budget=SKILL_V1.budget)
+register_variant("cat-climb-motor@v1", "play", baselines=("random",), play_budget=MOTOR_V1.budget)

@@ -4,7 +4,7 @@ once. A Franka Panda in PyBullet; pick-and-place primitives or end-effector cont
 import dataclasses
 
 from embodied_bench.api import CIBudget, Reference, TaskSpec
-from embodied_bench.registry import register_task
+from embodied_bench.registry import register_task, register_variant
 from embodied_bench.tasks.table_clear.households import RULE_FAMILIES, V1_DECISIONS
 
 _CHILD = "a 10-year-old: one demonstration, then correct on the first attempt (no practice)"
@@ -144,5 +144,16 @@ register_task(
         "ci_budget": CIBudget(budget_scale=0.2, eval_episodes=2),
         # Behaviour cloning of the demonstrated end-effector commands joins the references.
         "baselines": (*_EE_FACTS["baselines"], "bc"),
+        # The primitive oracle's choices, carried out with the demonstrations' motion.
+        "expert": "embodied_bench.tasks.table_clear.expert:TableClearEEExpert",
     },
 )
+
+# Watch and play variants of v1 (README: watching and playing first). Watching: 20 of the
+# expert dataset's episodes, as many as the practice budget; play: as many episodes again
+# (the EE interface: the same 20 episodes' worth of 20 Hz steps would be hours of CPU per
+# run, so it plays as many episodes as it practises too).
+for _task in ("table-clear-primitive@v1", "table-clear-ee@v1"):
+    register_variant(_task, "watch", baselines=("random", "bco"), watch_dataset="expert", watch_episodes=20)
+register_variant("table-clear-primitive@v1", "play", baselines=("random", "cem-learned"), play_budget=20)
+register_variant("table-clear-ee@v1", "play", baselines=("random",), play_budget=20)

@@ -5,7 +5,7 @@ tests and CI stay quick."""
 import dataclasses
 
 from embodied_bench.api import CIBudget, Reference, TaskSpec
-from embodied_bench.registry import register_task
+from embodied_bench.registry import register_task, register_variant
 from embodied_bench.tasks.treat_reach.layout import LEVELS
 
 _ENTRY = "embodied_bench.tasks.treat_reach.env:TreatReachEnv"
@@ -76,3 +76,8 @@ register_task(
         },
     },
 )
+
+# Watch and play variants of v1 (README: watching and playing first): 20 expert episodes
+# watched; 10,000 steps of play, a tenth of the budget.
+register_variant("treat-reach@v1", "watch", baselines=("random", "bco"), watch_dataset="expert", watch_episodes=20)
+register_variant("treat-reach@v1", "play", baselines=("random", "cem-learned"), play_budget=10_000)
