@@ -182,6 +182,10 @@ class _SB3Learner:
     def __init__(self, task: TaskInfo, seed: int, config: PPOConfig | SACConfig) -> None:
         torch, sb3 = _import_sb3()
         self.task = task
+        if task.budget_unit == "episodes" and config.n_envs > 1:
+            # Copies start episodes side by side, which an episode budget may not allow
+            # (the ledger refuses a start past it): one env, and the run records it.
+            config = dataclasses.replace(config, n_envs=1)
         self.config = config
         torch.set_num_threads(config.torch_threads)
         # The config's fields are named after SB3's keyword arguments, so every one reaches it.

@@ -95,6 +95,7 @@ def test_episode_budgets_end_at_the_ledger(tmp_path, agent):
     record, curve = run(agent, spec, tmp_path)
     assert record["ledger"]["budget_used"] == record["ledger"]["episodes_done"] == 2
     assert list(curve["train_episodes"]) == [0, 1, 2]
+    assert record["agent"]["config"].get("n_envs", 1) == 1  # copies would start episodes past the budget
 
 
 @pytest.mark.parametrize("config_cls", [PPOConfig, SACConfig])
@@ -105,8 +106,10 @@ def test_configs_round_trip_through_json(config_cls):
         assert again == config and hash(again) == hash(config)
     with pytest.raises(RegistryError, match="unknown task 'not-a-task'"):
         config_cls.for_task("not-a-task")  # never silently the defaults
-    assert PPOConfig.for_task("cat-climb-skill").n_steps == 200 and PPOConfig.for_task("treat-reach").n_steps == 512
-    assert PPOConfig.for_task("cat-climb-motor") == PPOConfig()
+    assert PPOConfig.for_task("cat-climb-skill").n_steps == 200 and PPOConfig.for_task("treat-reach@v0").n_steps == 512
+    assert PPOConfig.for_task("cat-climb-motor@v0") == PPOConfig()
+    v1 = PPOConfig.for_task("treat-reach@v1")
+    assert (v1.n_envs, v1.n_steps) == (4, 128)  # four copies, the same 512 steps a rollout
 
 
 def _info(task_id: str):
