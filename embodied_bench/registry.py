@@ -197,6 +197,19 @@ class TaskRegistry(Registry[Task]):
 TASKS = TaskRegistry()
 SUITES: Registry[Suite] = Registry("suite")
 AGENTS: Registry[type] = Registry("agent")
+BASELINE_ROLES: dict[str, str] = {}
+"""The project's baselines by what they are (``ROLES``), set by ``register_baseline``:
+the official results' tables pick their columns by it."""
+ROLES = ("random", "model-free", "learned-model planner", "simulator planner", "oracle")
+
+
+def register_baseline(name: str, reference: str, *, role: str) -> None:
+    """Register one of the project's agents (``"module:Class"``, imported when first used)
+    with what it is among ``ROLES``."""
+    if role not in ROLES:
+        raise RegistryError(f"baseline {name}: role {role!r} is not one of {', '.join(ROLES)}")
+    AGENTS.register(name, reference)
+    BASELINE_ROLES[name] = role
 
 
 def register_task(

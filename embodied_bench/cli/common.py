@@ -63,6 +63,8 @@ def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple
         rate = state["steps"] / max(time.perf_counter() - t0, 1e-9)
         return f"{rate:,.0f} train steps/s, {state['failed']} failed"
 
+    if not sys.stderr.isatty():
+        return _execute_logged(todo, workers, run_jobs, Interrupted)
     with click.progressbar(length=len(todo), label="runs", item_show_func=show, file=sys.stderr) as bar:
 
         def on_event(event: tuple) -> None:
@@ -77,6 +79,37 @@ def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple
             return run_jobs(todo, workers, on_event), False
         except Interrupted as exc:
             return exc.outcomes, True
+
+
+def _execute_logged(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple[list, bool]:
+    """``execute`` into a log (no terminal, where a bar shows nothing until the end): a line
+    per finished run with the time left, estimated from the runs finished so far."""
+    t0 = time.perf_counter()
+    done = 0
+
+    def on_event(event: tuple) -> None:
+        nonlocal done
+        if event[0] != "done":
+            return
+        done += 1
+        elapsed = time.perf_counter() - t0
+        left = elapsed / done * (len(todo) - done)
+        outcome = event[1]
+        click.echo(f"[{done}/{len(todo)}] {outcome.key}: {outcome.status}; {_duration(elapsed)} so far, about {_duration(left)} left", err=True)
+
+    try:
+        return run_jobs(todo, workers, on_event), False
+    except Interrupted as exc:
+        return exc.outcomes, True
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def bar_progress(label: str) -> tuple[Any, Any]:

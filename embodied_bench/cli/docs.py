@@ -15,7 +15,8 @@ from embodied_bench.cli.common import InputError
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the tables are not what the registry gives.")
 def docs_cmd(readme: Path, check: bool) -> None:
     """Regenerate the task and baseline tables in README.md (between their markers) from
-    the registered tasks and agents."""
+    the registered tasks and agents, and the official results from the official references
+    beside it (leaderboard/baselines/official/)."""
     from embodied_bench.report import docs
     from embodied_bench.results.records import atomic_write_text
 
@@ -23,7 +24,7 @@ def docs_cmd(readme: Path, check: bool) -> None:
         raise InputError(f"--readme {readme}: no such file; run from the embodied-bench checkout or pass the README")
     text = readme.read_text(encoding="utf-8")
     try:
-        new = docs.render(text)
+        new = docs.render(text, readme.parent)
     except ValueError as exc:
         raise InputError(f"{readme}: {exc}") from None
     if check:

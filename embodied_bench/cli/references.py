@@ -16,24 +16,27 @@ from embodied_bench.leaderboard.references import MANIFEST, OFFICIAL, SEEDS
 @main.command("references")
 @click.option("--suite", "suites", multiple=True, metavar="S", help="Suites whose tasks get references (repeatable) [default: ett-core-v1 and ett-warmup-v1].")
 @click.option("--agents", default=None, metavar="A,B,...", help="Only these baselines [default: every baseline each task names].")
+@click.option("--tasks", default=None, metavar="T,U,...", help="Only these tasks of the suites (e.g. cat-climb-skill@v1) [default: all of them].")
 @click.option("--seeds", type=click.IntRange(min=1), default=SEEDS, show_default=True, help="Seeds 0..N-1 per (task, baseline); a baseline that affords fewer says so (official_seeds).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("leaderboard/baselines") / OFFICIAL, show_default=True, help="Folder of the official references.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Runs in parallel [default: the cores this process may use].")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where runs execute.")
 @click.option("--address", default=None, metavar="ADDR", help="--executor ray: the cluster to join.")
 @click.option("--resume/--no-resume", default=True, show_default=True, help="Keep the complete runs already in --out and do the rest.")
+@click.option("--record-video/--no-record-video", default=True, show_default=True, help="Record seed 0's first evaluation episode at the first and last checkpoints (the clips the leaderboard shows; needs the video extra). Never changes a number.")
 @click.option("--plan", "plan_only", is_flag=True, help="Print what would run and exit.")
-def references_cmd(suites: tuple[str, ...], agents: str | None, seeds: int, out: Path, jobs: int | None, executor: str, address: str | None, resume: bool, plan_only: bool) -> None:
+def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | None, seeds: int, out: Path, jobs: int | None, executor: str, address: str | None, resume: bool, record_video: bool, plan_only: bool) -> None:
     """Make (or finish) the official reference runs: every baseline that each task of the
     suites names, on seeds 0..N-1, at the full protocol, on the public held-out layouts.
     Prints progress with an estimate of the time left; rerunning resumes. Writes
-    OUT/manifest.json (versions and CPU seconds of every run) as runs complete."""
+    OUT/manifest.json (versions and CPU seconds of every run) as runs complete. Seed 0 of
+    every pair records clips, so the board shows what each baseline did."""
     from embodied_bench.executors.local import Interrupted, run_jobs
-    from embodied_bench.harness.plan import PlanError, plan_jobs
+    from embodied_bench.harness.plan import PlanError
     from embodied_bench.leaderboard import references as REF
     from embodied_bench.registry import AGENTS, SUITES, RegistryError
 
-    suites = suites or ("ett-core-v1", "ett-warmup-v1")
+    suites = suites or REF.SUITES_MADE
     try:
         for suite in suites:
             SUITES.canonical(suite)
@@ -45,21 +48,32 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, seeds: int, out:
         unknown = [a for a in chosen if a not in AGENTS]
         if not chosen or unknown:
             raise InputError(f"--agents: give registered baselines, e.g. --agents random,ppo (unknown: {', '.join(unknown) or 'none given'})")
-    pairs = REF.plan(list(suites), chosen)
-    if not pairs:
-        raise InputError(f"no baseline runs on the tasks of {', '.join(suites)}" + (f" among {agents}" if agents else ""))
-    todo, kept = [], []
-    try:
-        for task, agent in pairs:
-            from embodied_bench.registry import TASKS
+    only = None
+    if tasks is not None:
+        from embodied_bench.registry import TASKS
 
-            t, k = plan_jobs([agent], {agent: agent}, [TASKS.get(task).spec], range(REF.seeds_for(agent, seeds)), out, 1.0, resume)
-            todo += t
-            kept += k
+        named = [t.strip() for t in tasks.split(",") if t.strip()]
+        try:
+            only = [TASKS.canonical(t) for t in named]
+        except RegistryError as exc:
+            raise InputError(f"--tasks: {exc}") from None
+        outside = [t for t in only if not any(t in SUITES.get(s).tasks for s in suites)]
+        if not only or outside:
+            raise InputError(f"--tasks: name tasks of {', '.join(suites)} (not in them: {', '.join(outside) or 'none given'})")
+    pairs = REF.plan(list(suites), chosen, only)
+    if not pairs:
+        raise InputError(f"no baseline runs on the tasks of {', '.join(suites)}" + (f" among {agents}" if agents else "") + (f" on {tasks}" if tasks else ""))
+    video = _clips() if record_video else None
+    try:
+        todo, kept = REF.plan_runs(pairs, seeds, out, resume, video)
     except PlanError as exc:
         raise InputError(str(exc)) from None
     click.echo(table(["task", "baseline", "seeds"], [[t, a, REF.seeds_for(a, seeds)] for t, a in pairs]), err=True)
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept, in {out}/", err=True)
+    hours, unknown = REF.cpu_estimate(out, todo)
+    if todo:
+        more = f"; {unknown} runs of pairs with no complete run yet are not in it" if unknown else ""
+        click.echo(f"about {hours:.1f} CPU hours to do, from the CPU time of the complete runs of each pair{more}", err=True)
     if plan_only:
         return
 
@@ -95,5 +109,20 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, seeds: int, out:
     if interrupted:
         click.echo("interrupted: rerun the same command to finish the rest", err=True)
         raise SystemExit(130)
-    if failed:
+    unstarted = len(todo) - len(outcomes)
+    if unstarted:
+        click.echo(f"{unstarted} runs did not start (the worker pool broke); rerun the same command to make them")
+    if failed or unstarted:
         raise SystemExit(1)
+
+
+def _clips():
+    """The clips seed 0 records; a missing video library stops the command before anything
+    runs, with what to install."""
+    from embodied_bench import video
+
+    try:
+        video.require()
+    except video.VideoUnavailable as exc:
+        raise InputError(f"{exc} (or pass --no-record-video)") from None
+    return video.VideoOptions(checkpoints=("first", "last"), episodes=1)

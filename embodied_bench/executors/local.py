@@ -187,7 +187,11 @@ def _outcome_of(fut: cf.Future, job: Job) -> Outcome | None:
         folder = run_dir(job.out, job.spec.name, name, job.seed)
         record = read_run_json(folder)
         if record is None or record.get("status") != "running":
-            return None  # the pool broke before this job started: it is simply not done
+            if isinstance(exc, cf.process.BrokenProcessPool):
+                return None  # the pool broke before this job started: it is simply not done
+            # The job never reached its run (e.g. a worker could not load what it names):
+            # failed, with why, rather than silently not done.
+            return Outcome(f"{job.spec.name}/{name}/seed-{job.seed}", "failed", str(folder), 0, f"the job could not start in a worker process: {type(exc).__name__}: {exc}")
         error = f"the worker process running this job died: {type(exc).__name__}: {exc}"
         record.update(status="failed", error=error)
         write_run_json(folder, record)

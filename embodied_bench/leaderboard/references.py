@@ -18,6 +18,8 @@ from embodied_bench.results.records import atomic_write_text, read_run_json
 OFFICIAL = "official"
 """The folder of the official references below the baselines' folder."""
 MANIFEST = "manifest.json"
+SUITES_MADE = ("ett-core-v1", "ett-warmup-v1")
+"""The suites whose tasks get official references unless told otherwise."""
 SEEDS = 10
 """Seeds of every official reference, but where a baseline says it affords fewer
 (``official_seeds`` on its class, marked on the board)."""
@@ -29,38 +31,82 @@ def seeds_for(agent: str, seeds: int = SEEDS) -> int:
     return min(seeds, int(getattr(AGENTS.get(agent), "official_seeds", seeds)))
 
 
-def plan(suites: list[str], agents: list[str] | None = None) -> list[tuple[str, str]]:
+def plan(suites: list[str], agents: list[str] | None = None, tasks: list[str] | None = None) -> list[tuple[str, str]]:
     """``(task, baseline)`` pairs: every baseline each task of the suites names (or only
-    ``agents``), in suite and task order."""
+    ``agents``; only on ``tasks``, versioned names), in suite and task order."""
     pairs: list[tuple[str, str]] = []
     for suite in suites:
         for task in SUITES.get(suite).tasks:
+            if tasks is not None and task not in tasks:
+                continue
             for agent in TASKS.get(task).baselines:
                 if (agents is None or agent in agents) and (task, agent) not in pairs:
                     pairs.append((task, agent))
     return pairs
 
 
+def plan_runs(pairs: list[tuple[str, str]], seeds: int, out: Path, resume: bool, video: Any = None) -> tuple[list, list]:
+    """``(to_run, kept)`` jobs of the pairs at the full protocol on their reference seeds
+    (``seeds_for``); ``video`` (``VideoOptions``) is recorded on seed 0 only. Raises
+    ``PlanError`` where ``out`` holds runs that ``resume`` may not keep."""
+    from embodied_bench.harness.plan import plan_jobs
+
+    todo: list = []
+    kept: list = []
+    for task, agent in pairs:
+        spec = TASKS.get(task).spec
+        # One clip pair per (task, baseline) is what the board shows; every seed's would
+        # only add evaluation time and repository size.
+        for seed_range, clips in ((range(1), video), (range(1, seeds_for(agent, seeds)), None)):
+            t, k = plan_jobs([agent], {agent: agent}, [spec], seed_range, out, 1.0, resume, video=clips)
+            todo += t
+            kept += k
+    return todo, kept
+
+
+def cpu_estimate(root: Path, todo: list) -> tuple[float, int]:
+    """``(CPU hours, runs without an estimate)`` for the jobs ``todo``: each costs the mean
+    CPU seconds of the complete runs of its (task, baseline) pair already in ``root``."""
+    from embodied_bench.registry import agent_name
+
+    seconds: dict[tuple[str, str], list[float]] = {}
+    for folder in find_run_dirs([root]) if Path(root).is_dir() else []:
+        record = read_run_json(folder) or {}
+        if record.get("status") == "complete" and record.get("cpu_seconds"):
+            pair = (f"{record['task']['id']}@v{record['task']['version']}", (record.get("agent") or {}).get("name"))
+            seconds.setdefault(pair, []).append(float(record["cpu_seconds"]))
+    total, unknown = 0.0, 0
+    for job in todo:
+        known = seconds.get((job.spec.name, agent_name(job.agent)))
+        if known:
+            total += sum(known) / len(known)
+        else:
+            unknown += 1
+    return total / 3600, unknown
+
+
 def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
-    """``root/manifest.json`` from the records below ``root``: every run's status, CPU and
-    wall seconds, by task and agent, the totals, and the versions the runs were made with."""
+    """``root/manifest.json`` from the records below ``root``: every complete run's CPU and
+    wall seconds, by task and agent, the total, and the versions the runs were made with.
+    Runs not (yet) complete are left out: the manifest describes the references, and an
+    unfinished run is redone by the next ``references``."""
     runs: dict[str, dict[str, dict[str, Any]]] = {}
     versions: dict[str, set] = {}
     cpu = 0.0
     for folder in find_run_dirs([root]) if Path(root).is_dir() else []:
         record = read_run_json(folder) or {}
+        if record.get("status") != "complete":
+            continue
         task = f"{record.get('task', {}).get('id')}@v{record.get('task', {}).get('version')}"
         agent = (record.get("agent") or {}).get("name")
-        seconds = record.get("cpu_seconds") or record.get("wall_seconds") or 0.0
         runs.setdefault(task, {}).setdefault(str(agent), {})[f"seed-{record.get('seed')}"] = {
             "status": record.get("status"),
             "cpu_seconds": record.get("cpu_seconds"),
             "wall_seconds": record.get("wall_seconds"),
         }
-        if record.get("status") == "complete":
-            cpu += float(seconds)
-            for name, version in (record.get("versions") or {}).items():
-                versions.setdefault(name, set()).add(str(version))
+        cpu += float(record.get("cpu_seconds") or record.get("wall_seconds") or 0.0)
+        for name, version in (record.get("versions") or {}).items():
+            versions.setdefault(name, set()).add(str(version))
     manifest = {
         "command": "embodied-bench references",
         "suites": suites,

@@ -11,7 +11,9 @@ from pathlib import Path
 from embodied_bench.api import TaskSpec, is_privileged
 from embodied_bench.registry import AGENTS, SUITES, TASKS
 
-SECTIONS = ("tasks", "baselines")
+SECTIONS = ("tasks", "baselines", "official results")
+OFFICIAL_FOLDER = Path("leaderboard") / "baselines" / "official"
+"""The official references, relative to the README's folder."""
 
 
 def _markers(name: str) -> tuple[str, str]:
@@ -57,15 +59,17 @@ def tasks_table() -> str:
 
 
 def baselines_table() -> str:
-    """One row per registered agent: what it is (its docstring's first line), whether it is
+    """One row per registered agent: its kind (``register_baseline``'s role), what it is (its docstring's first line), whether it is
     privileged, its config class, and the tasks that name it among their reference
     baselines (``Task.baselines``: where ``regress`` and the official references run it)."""
-    lines = ["| agent | what it is | privileged | config | reference baseline of |", "|---|---|---|---|---|"]
+    from embodied_bench.registry import BASELINE_ROLES
+
+    lines = ["| agent | kind | what it is | privileged | config | reference baseline of |", "|---|---|---|---|---|---|"]
     for name in AGENTS.names():
         cls = AGENTS.get(name)
         config = getattr(cls, "config_class", None)
         tasks = [t for t in TASKS.names() if name in TASKS.get(t).baselines]
-        lines.append(f"| `{name}` | {_first_sentence(inspect.getdoc(cls) or '')} | {'yes' if is_privileged(cls) else 'no'} | {f'`{config.__name__}`' if config else 'none'} | {', '.join(f'`{t}`' for t in tasks) or '–'} |")
+        lines.append(f"| `{name}` | {BASELINE_ROLES.get(name, '–')} | {_first_sentence(inspect.getdoc(cls) or '')} | {'yes' if is_privileged(cls) else 'no'} | {f'`{config.__name__}`' if config else 'none'} | {', '.join(f'`{t}`' for t in tasks) or '–'} |")
     return "\n".join(lines)
 
 
@@ -76,10 +80,38 @@ def _first_sentence(doc: str) -> str:
     return (paragraph[: end + 1] if end >= 0 else paragraph).replace("|", "\\|")
 
 
-def render(text: str) -> str:
-    """``text`` (a README) with every generated table replaced by what the registry gives;
+def official_results(folder: Path) -> str:
+    """Per official suite, the ladder and the world-model gap of the official references
+    in ``folder`` (``ladder.official_blocks``), as Markdown."""
+    from embodied_bench.leaderboard.ladder import official_blocks
+    from embodied_bench.leaderboard.references import SUITES_MADE
+    from embodied_bench.metrics import tables
+    from embodied_bench.report.document import to_markdown
+    from embodied_bench.results.load import load_runs
+
+    runs = load_runs([folder]) if Path(folder).is_dir() and any(Path(folder).iterdir()) else None
+    if runs is None or runs.empty:
+        return "No official references yet: `embodied-bench references` makes them."
+    frame, _ = tables.check_runs(runs)
+    per_run = tables.per_run_table(frame)
+    from embodied_bench.report.document import Image
+    from embodied_bench.report.site import HEADLINE
+
+    blocks = []
+    for suite in SUITES_MADE:
+        if per_run["task"].isin(SUITES.get(suite).tasks).any():
+            figure = f"leaderboard/site/figures/{HEADLINE.format(suite=suite)}"  # drawn by `embodied-bench leaderboard`
+            blocks += [*official_blocks(per_run, suite), Image(figure, f"Learning curves of the official references on {suite} (graded score, IQM across seeds with 95% bands)", b"")]
+    return to_markdown(blocks).strip()
+
+
+def render(text: str, root: Path | None = None) -> str:
+    """``text`` (a README in folder ``root``, default the working folder) with every
+    generated table replaced by what the registry and the official references give;
     ValueError when a table's markers are missing."""
-    for name, make in (("tasks", tasks_table), ("baselines", baselines_table)):
+    here = Path(root) if root is not None else Path(".")
+    sections = (("tasks", tasks_table), ("baselines", baselines_table), ("official results", lambda: official_results(here / OFFICIAL_FOLDER)))
+    for name, make in sections:
         begin, end = _markers(name)
         if begin not in text or end not in text or text.index(begin) > text.index(end):
             raise ValueError(f"the README lacks the markers of the {name} table: put {begin} and {end} where it goes")
@@ -92,4 +124,4 @@ def render(text: str) -> str:
 def stale(readme: Path) -> bool:
     """Whether ``readme`` holds other tables than ``render`` would write."""
     text = Path(readme).read_text(encoding="utf-8")
-    return render(text) != text
+    return render(text, Path(readme).parent) != text

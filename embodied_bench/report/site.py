@@ -237,6 +237,50 @@ def _table_clips(table: BoardTable, clips: dict[str, pd.DataFrame], target: Targ
     return out
 
 
+def _official_runs(tables: list[BoardTable], suite: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(per_run, frame)`` of the official references on ``suite``'s tasks at their full
+    protocol on the public layouts (empty frames where there are none)."""
+    from embodied_bench.leaderboard.references import SUITES_MADE
+    from embodied_bench.registry import TASKS
+
+    if suite not in SUITES_MADE:
+        return pd.DataFrame(), pd.DataFrame()
+
+    def full(t: BoardTable) -> bool:  # every task it has runs of, at the full protocol
+        return all((b, e, n) == (TASKS.get(k).spec.budget, TASKS.get(k).spec.eval_every, TASKS.get(k).spec.eval_episodes) for k, (_, b, e, n, _) in t.protocol.items())
+
+    mine = [t for t in tables if t.suite == suite and t.layouts == "public" and t.per_run is not None and full(t)]
+    out = []
+    for part in ("per_run", "frame"):
+        found = [getattr(t, part) for t in mine if getattr(t, part) is not None]
+        both = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+        out.append(both[both["entry"].str.startswith("reference:")].reset_index(drop=True) if len(both) else both)
+    return out[0], out[1]
+
+
+HEADLINE = "official-{suite}-curves.png"
+"""The official references' learning curves of a suite (the project README shows it)."""
+
+
+def _official_results(tables: list[BoardTable], suite: str, target: Target) -> list:
+    """The ladder and the world-model gap of a suite, from its official references at the
+    full protocol, and their learning curves (nothing where there are none)."""
+    from embodied_bench.leaderboard.ladder import official_blocks
+
+    refs, _ = _official_runs(tables, suite)
+    if not len(refs):
+        return []
+    picture = doc.Image(target.figure(HEADLINE.format(suite=suite)), f"Learning curves of the official references on {suite} (graded score, IQM across seeds with 95% bands)", b"")
+    return [*official_blocks(refs, suite), picture]
+
+
+def _headline(frame: pd.DataFrame, reps: int, seed: int) -> Figure:
+    """Graded-score curves of the official references, one panel per task."""
+    bands = T.curve_table(frame, column="eval_partial", reps=reps, seed=seed)
+    styles = figures.agent_styles(dict(zip(frame["agent"], frame["privileged"].astype(bool))))
+    return figures.learning_curves(bands, styles, ylabel="graded score")
+
+
 def _index_blocks(tables: list[BoardTable], entries: list[Entry], target: Target, clips: dict[str, pd.DataFrame] | None = None) -> list:
     b: list = [doc.Heading("embodied-bench leaderboard", 1)]
     b.append(doc.Para(HEADER.replace("`", "") if target.kind != "md" else HEADER, markup=target.kind == "md"))
@@ -255,6 +299,7 @@ def _index_blocks(tables: list[BoardTable], entries: list[Entry], target: Target
             b += _table_blocks(table, target)
             if clips:
                 b += _table_clips(table, clips, target)
+        b += _official_results(tables, suite, target)
     submissions = sorted((e for e in entries if e.kind == "submission"), key=lambda e: e.name)
     b.append(doc.Heading("Submissions"))
     if submissions:
@@ -399,6 +444,10 @@ def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps
                 keys = {row.entry.key} | baseline_keys
                 sub = table.frame[table.frame["entry"].isin(keys)]
                 figures.save(_curves(sub, styles, band_reps, seed), figdir, f"{row.entry.kind}-{row.entry.name}-{table.slug}-curves", ("png",))
+        for suite in dict.fromkeys(t.suite for t in tables):
+            _, frame = _official_runs(tables, suite)
+            if len(frame):
+                figures.save(_headline(frame, band_reps, seed), figdir, HEADLINE.format(suite=suite)[: -len(".png")], ("png",))
         comment = HEADER.replace("`", "")
         index = doc.to_html(_index_blocks(tables, entries, Target("index"), clips), "embodied-bench leaderboard", embed_images=False, comment=comment)
         written[f"{SITE}/index.html"] = index
