@@ -12,7 +12,8 @@ PRIVILEGED = {"scripted", "cem-sim"}
 
 
 def per_run(scores: dict[str, list[float]], task: str = "t@v1") -> pd.DataFrame:
-    rows = [{"task": task, "agent": a, "privileged": a in PRIVILEGED, "seed": k, "score_auc": x} for a, xs in scores.items() for k, x in enumerate(xs)]
+    # Final graded scores: 1 for the privileged, 0.5 for the rest (the final-score gap).
+    rows = [{"task": task, "agent": a, "privileged": a in PRIVILEGED, "seed": k, "score_auc": x, "final_score": 1.0 if a in PRIVILEGED else 0.5} for a, xs in scores.items() for k, x in enumerate(xs)]
     return pd.DataFrame(rows)
 
 
@@ -48,9 +49,19 @@ def test_a_learner_as_good_as_the_oracle_breaks_the_top_rung():
     assert ladder.off_the_floor and not ladder.below_privileged and not ladder.holds
 
 
-def test_missing_rungs_never_hold():
-    ladder = L.task_ladder(per_run({"random": [0.0] * 4, "ppo": [0.5] * 4}), "t@v1", "score_auc", reps=200)
-    assert ladder.privileged is None and ladder.off_the_floor and not ladder.holds
+def test_missing_rungs():
+    # No privileged reference (cat-climb-motor names none): the bottom rung alone, said so.
+    alone = L.task_ladder(per_run({"random": [0.0] * 4, "ppo": [0.5] * 4}), "t@v1", "score_auc", reps=200)
+    assert alone.privileged is None and alone.below_privileged is None and alone.holds
+    assert alone.verdict() == "holds (no privileged reference on this task: bottom rung only)"
+    # No learner: nothing off the floor.
+    empty = L.task_ladder(per_run({"random": [0.0] * 4, "scripted": [1.0] * 4}), "t@v1", "score_auc", reps=200)
+    assert empty.learner is None and not empty.holds and empty.verdict() == "no learner off the floor yet"
+
+
+def test_ties_go_to_the_higher_lower_bound_then_the_first_name():
+    found = {"sac": L.Rung("sac", 4, 0.0, 0.0, 0.0), "ppo": L.Rung("ppo", 4, 0.0, 0.0, 0.0), "bc": L.Rung("bc", 4, 0.0, -0.1, 0.1)}
+    assert L._best(found, ["sac", "ppo", "bc"]).agent == "ppo"
 
 
 def test_the_world_model_gap_row():
@@ -64,6 +75,7 @@ def test_the_world_model_gap_row():
     }
     point, lo, hi = row.gap
     assert point == pytest.approx(0.75) and lo <= 0.75 <= hi
+    assert row.final_gap[0] == pytest.approx(0.5)  # final scores: cem-sim 1.0 vs cem-learned 0.5
     # IQMs of resampled runs: the simulator planner's lies in [0.8, 1], the other's in [0.1, 0.4].
     assert 0.4 <= lo and hi <= 0.9
     assert L.gap_row(per_run({"random": [0.0] * 4}), "t@v1", "score_auc", reps=200).gap is None
@@ -84,30 +96,45 @@ each with why (the leaderboard then says which rung fails, e.g. "no learner off 
 yet"). An exception whose ladder holds is stale and fails the test."""
 
 
+def core_runs(scores: dict[str, list[float]]) -> pd.DataFrame:
+    """Per-run rows of every baseline each task of ett-core-v1 names, on all its reference
+    seeds, each agent scoring ``scores[agent]`` (seed by seed, cycled)."""
+    from embodied_bench.leaderboard.references import plan, seeds_for
+    from embodied_bench.registry import TASKS
+
+    rows = []
+    for task, agent in plan(["ett-core-v1"]):
+        privileged = agent in PRIVILEGED
+        xs = scores[agent]
+        rows += [{"task": task, "agent": agent, "privileged": privileged, "seed": k, "score_auc": xs[k % len(xs)], "final_score": 0.0} for k in range(seeds_for(agent) + 2)]
+        assert TASKS.get(task)  # a registered task
+    return pd.DataFrame(rows)
+
+
+def test_the_ladder_check_on_a_complete_suite():
+    learners = {"random": [0.0, 0.01], "scripted": [1.0], "cem-sim": [0.9, 1.0], "cem-learned": [0.3, 0.4], "ppo": [0.2, 0.3], "sac": [0.2], "bc": [0.3, 0.5], "oneshot-nn": [0.6, 0.7]}
+    problems, checked = L.ladder_problems(core_runs(learners), ("ett-core-v1",), {})
+    assert problems == [] and checked == ["cat-climb-skill@v1", "cat-climb-motor@v1", "table-clear-primitive@v1", "table-clear-ee@v1"]
+    # The motor task with every learner at random's level: named, unless it is an exception.
+    floor = core_runs({**learners, "ppo": [0.0, 0.01], "sac": [0.0]})
+    problems, _ = L.ladder_problems(floor, ("ett-core-v1",), {})
+    assert problems == ["cat-climb-motor@v1: no learner off the floor yet: random 0.01 [0.00, 0.01], best learner ppo 0.01 [0.00, 0.01], best privileged – –"]
+    assert L.ladder_problems(floor, ("ett-core-v1",), {"cat-climb-motor@v1": "why"})[0] == []
+    stale = L.ladder_problems(core_runs(learners), ("ett-core-v1",), {"table-clear-ee@v1": "why"})[0]
+    assert stale == ["table-clear-ee@v1: the ladder holds now; remove its exception (why)"]
+    # A pair short of its seeds: the task is not checked yet.
+    short = core_runs(learners)
+    short = short[~((short["agent"] == "bc") & (short["seed"] == 3))]
+    assert "table-clear-ee@v1" not in L.ladder_problems(short, ("ett-core-v1",), {})[1]
+
+
 def test_the_ladder_on_the_committed_official_references():
     """For every task whose official references are all made (every baseline it names, on
     all its reference seeds): random < best learner < best privileged, intervals apart."""
     from conftest import ROOT
 
-    from embodied_bench.leaderboard.references import SUITES_MADE, plan, seeds_for
-    from embodied_bench.metrics import tables
-    from embodied_bench.registry import SUITES
-    from embodied_bench.results.load import load_runs
+    from embodied_bench.leaderboard.references import SUITES_MADE
 
-    folder = ROOT / "leaderboard" / "baselines" / "official"
-    if folder.is_dir() and any(folder.glob("*@v*")):
-        frame, _ = tables.check_runs(load_runs([folder]))
-        per_run = tables.per_run_table(frame)
-    else:  # none made yet: every task is still being made
-        per_run = pd.DataFrame(columns=["task", "agent", "privileged", "seed"])
-    for suite in SUITES_MADE:
-        metric = L.ranking_metric(SUITES.get(suite).ranks_by)
-        made = L.complete_pairs(per_run, {p: seeds_for(p[1]) for p in plan([suite])})
-        for task in SUITES.get(suite).tasks:
-            if any(k < n for (t, _), (k, n) in made.items() if t == task):
-                continue  # still being made: `embodied-bench references` resumes it
-            ladder = L.task_ladder(per_run, task, metric)
-            if task in LADDER_EXCEPTIONS:
-                assert not ladder.holds, f"{task}: the ladder holds now; remove its exception"
-            else:
-                assert ladder.holds, f"{task}: random {L.fmt(ladder.random)}, best learner {ladder.learner and ladder.learner.agent} {L.fmt(ladder.learner)}, best privileged {ladder.privileged and ladder.privileged.agent} {L.fmt(ladder.privileged)}"
+    per_run = L.official_per_run(ROOT / "leaderboard" / "baselines" / "official")
+    problems, _ = L.ladder_problems(per_run, SUITES_MADE, LADDER_EXCEPTIONS)
+    assert problems == []

@@ -57,17 +57,22 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
             only = [TASKS.canonical(t) for t in named]
         except RegistryError as exc:
             raise InputError(f"--tasks: {exc}") from None
-        outside = [t for t in only if not any(t in SUITES.get(s).tasks for s in suites)]
-        if not only or outside:
-            raise InputError(f"--tasks: name tasks of {', '.join(suites)} (not in them: {', '.join(outside) or 'none given'})")
-    pairs = REF.plan(list(suites), chosen, only)
+        if not only:
+            raise InputError(f"--tasks: name tasks of {', '.join(suites)}, e.g. --tasks {SUITES.get(suites[0]).tasks[0]}")
+    try:
+        pairs = REF.plan(list(suites), chosen, only)
+    except ValueError as exc:
+        raise InputError(f"--tasks: {exc}") from None
     if not pairs:
         raise InputError(f"no baseline runs on the tasks of {', '.join(suites)}" + (f" among {agents}" if agents else "") + (f" on {tasks}" if tasks else ""))
-    video = _clips() if record_video else None
+    video = _clips(check=not plan_only) if record_video else None
     try:
         todo, kept = REF.plan_runs(pairs, seeds, out, resume, video)
     except PlanError as exc:
         raise InputError(str(exc)) from None
+    bare = [j for j in kept if j.seed == 0 and video is not None and not REF.has_clips(out, j)]
+    if bare:
+        click.echo(f"note: {len(bare)} complete seed-0 runs kept from before have no clips (--resume does not redo a run to record it; remove its folder to)", err=True)
     click.echo(table(["task", "baseline", "seeds"], [[t, a, REF.seeds_for(a, seeds)] for t, a in pairs]), err=True)
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept, in {out}/", err=True)
     hours, unknown = REF.cpu_estimate(out, todo)
@@ -116,13 +121,14 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
         raise SystemExit(1)
 
 
-def _clips():
-    """The clips seed 0 records; a missing video library stops the command before anything
-    runs, with what to install."""
+def _clips(check: bool):
+    """The clips seed 0 records; when ``check``, a missing video library stops the command
+    before anything runs, with what to install."""
     from embodied_bench import video
 
-    try:
-        video.require()
-    except video.VideoUnavailable as exc:
-        raise InputError(f"{exc} (or pass --no-record-video)") from None
+    if check:
+        try:
+            video.require()
+        except video.VideoUnavailable as exc:
+            raise InputError(f"{exc} (or pass --no-record-video)") from None
     return video.VideoOptions(checkpoints=("first", "last"), episodes=1)

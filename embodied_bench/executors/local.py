@@ -186,12 +186,12 @@ def _outcome_of(fut: cf.Future, job: Job) -> Outcome | None:
         name = resolve_agent(job.agent)[0]
         folder = run_dir(job.out, job.spec.name, name, job.seed)
         record = read_run_json(folder)
-        if record is None or record.get("status") != "running":
-            if isinstance(exc, cf.process.BrokenProcessPool):
-                return None  # the pool broke before this job started: it is simply not done
+        if record is None and not isinstance(exc, cf.process.BrokenProcessPool):
             # The job never reached its run (e.g. a worker could not load what it names):
             # failed, with why, rather than silently not done.
             return Outcome(f"{job.spec.name}/{name}/seed-{job.seed}", "failed", str(folder), 0, f"the job could not start in a worker process: {type(exc).__name__}: {exc}")
+        if record is None or record.get("status") != "running":
+            return None  # the pool broke before this job started, or its run ended: as recorded
         error = f"the worker process running this job died: {type(exc).__name__}: {exc}"
         record.update(status="failed", error=error)
         write_run_json(folder, record)

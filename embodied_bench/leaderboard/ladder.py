@@ -2,19 +2,31 @@
 
 **The ladder**: random < the best non-privileged baseline < the best privileged reference,
 each an IQM over seeds of the task's ranking score (the normalised AUC of the graded score
-on suites ranked by it, of success otherwise) with its 95% stratified-bootstrap interval,
-and a rung holds only where the two intervals do not overlap. "Best" is the highest IQM.
+on suites ranked by it, of success otherwise) with its 95% bootstrap interval (seeds
+resampled), and a rung holds only where the two intervals do not overlap. "Best" is the
+highest IQM (ties: the higher lower bound, then the name first in order); it is picked on
+the same runs its interval comes from, an optimistic pick that the test of the rung does
+not correct for. A task that names no privileged reference (cat-climb-motor has no oracle
+or expert) has no top rung: its ladder is the bottom rung alone, and says so.
 
 **The world-model gap**: per task, the IQM of random, the best model-free learner, the
-planner on a learned model, the same planner on the simulator and the oracle, beside the
-animal's or person's reference budget; the gap is simulator planner minus learned-model
-planner, the part of the privileged score that a perfect model of the world buys.
+planner on a learned model (``cem-learned``), the planner on the simulator (``cem-sim``)
+and the oracle, beside the animal's or person's reference budget. The gap is ``cem-sim``
+minus ``cem-learned``: the same search (a beam search over decisions on skill tasks, CEM
+on control tasks) on the true simulator against on a model learned from its own
+transitions. Other differences stay in it: on skill tasks ``cem-sim`` values where a
+plan ends with the true graded score and ``cem-learned`` with a value it learned; and
+``cem-sim`` learns nothing (its AUC is its level throughout) while ``cem-learned``'s AUC
+includes the time it takes to learn, so the gap in final score stands beside it.
 
-Which baseline is which comes from its registration (``registry.BASELINE_ROLES``)."""
+Which baseline is which comes from its registration (``registry.BASELINE_ROLES``). Only
+the reference seeds count (seed < ``references.seeds_for``): extra seeds in a folder never
+change a table."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,7 +40,7 @@ REPS = 10_000
 
 @dataclass(frozen=True)
 class Rung:
-    """One agent's IQM of the ranking score on one task, with its 95% interval."""
+    """One agent's IQM of a score on one task over its runs, with its 95% interval."""
 
     agent: str
     runs: int
@@ -54,13 +66,24 @@ class TaskLadder:
         return self.random is not None and self.learner is not None and self.random.hi < self.learner.lo
 
     @property
-    def below_privileged(self) -> bool:
-        """The best privileged reference's interval lies wholly above the best learner's."""
-        return self.learner is not None and self.privileged is not None and self.learner.hi < self.privileged.lo
+    def below_privileged(self) -> bool | None:
+        """The best privileged reference's interval lies wholly above the best learner's
+        (None: the task has no privileged reference, so no top rung)."""
+        if self.privileged is None:
+            return None
+        return self.learner is not None and self.learner.hi < self.privileged.lo
 
     @property
     def holds(self) -> bool:
-        return self.off_the_floor and self.below_privileged
+        return self.off_the_floor and self.below_privileged is not False
+
+    def verdict(self) -> str:
+        """The ladder in words, for a table cell."""
+        if not self.off_the_floor:
+            return "no learner off the floor yet"
+        if self.below_privileged is None:
+            return "holds (no privileged reference on this task: bottom rung only)"
+        return "holds" if self.below_privileged else "the best learner is not below the privileged references"
 
 
 def rungs(per_run: pd.DataFrame, metric: str, reps: int = REPS, seed: int = 0) -> dict[str, Rung]:
@@ -72,21 +95,22 @@ def rungs(per_run: pd.DataFrame, metric: str, reps: int = REPS, seed: int = 0) -
 
 
 def _best(found: dict[str, Rung], agents: list[str]) -> Rung | None:
-    mine = [found[a] for a in agents if a in found]
-    return max(mine, key=lambda r: (r.iqm, r.lo, r.agent)) if mine else None
+    mine = sorted((found[a] for a in agents if a in found), key=lambda r: r.agent)
+    return max(mine, key=lambda r: (r.iqm, r.lo)) if mine else None  # max keeps the first of ties
+
+
+def ladder_of(found: dict[str, Rung], privileged: set[str], task: str, metric: str) -> TaskLadder:
+    """The ladder from each agent's rung on ``task`` (``privileged``: which agents are)."""
+    learners = [a for a in found if a not in privileged and BASELINE_ROLES.get(a) != "random"]
+    random = next((a for a in found if BASELINE_ROLES.get(a) == "random"), None)
+    return TaskLadder(task, metric, found.get(random) if random else None, _best(found, learners), _best(found, sorted(privileged & set(found))))
 
 
 def task_ladder(per_run: pd.DataFrame, task: str, metric: str, reps: int = REPS, seed: int = 0) -> TaskLadder:
     """The ladder of ``task`` from the per-run table of every agent's runs on it."""
     mine = per_run[per_run["task"] == task]
-    found = rungs(mine, metric, reps, seed)
     privileged = set(mine.loc[mine["privileged"].astype(bool), "agent"])
-    learners = [a for a in found if a not in privileged and BASELINE_ROLES.get(a) != "random"]
-    return TaskLadder(task, metric, found.get(_random(found)), _best(found, learners), _best(found, sorted(privileged)))
-
-
-def _random(found: dict[str, Rung]) -> str | None:
-    return next((a for a in found if BASELINE_ROLES.get(a) == "random"), None)
+    return ladder_of(rungs(mine, metric, reps, seed), privileged, task, metric)
 
 
 GAP_COLUMNS = ("random", "best model-free", "planner on learned model", "planner on simulator", "oracle")
@@ -102,21 +126,29 @@ class GapRow:
     """Per column of ``GAP_COLUMNS``: the best agent of that role (None: none ran)."""
     gap: tuple[float, float, float] | None
     """The world-model gap, simulator planner minus learned-model planner: the difference
-    of their IQMs with a 95% interval (seeds resampled independently); None without both."""
+    of their IQMs of ``metric`` with a 95% interval (each side's seeds resampled on their
+    own); None without both."""
+    final_gap: tuple[float, float, float] | None
+    """The same of the final graded score (``final_score``)."""
 
 
-def gap_row(per_run: pd.DataFrame, task: str, metric: str, reps: int = REPS, seed: int = 0) -> GapRow:
+def _difference(mine: pd.DataFrame, a: str, b: str, column: str, reps: int, seed: int) -> tuple[float, float, float]:
+    x = mine.loc[mine["agent"] == a, column].to_numpy(float)[:, None]
+    y = mine.loc[mine["agent"] == b, column].to_numpy(float)[:, None]
+    points, intervals = interval_estimates({f"{a}-{b}-{column}": (x, y)}, lambda p, q: iqm(p) - iqm(q), reps=reps, seed=seed)
+    key = f"{a}-{b}-{column}"
+    return float(points[key]), float(intervals[key][0]), float(intervals[key][1])
+
+
+def gap_row(per_run: pd.DataFrame, task: str, metric: str, reps: int = REPS, seed: int = 0, found: dict[str, Rung] | None = None) -> GapRow:
+    """The world-model-gap row of ``task`` (``found``: its rungs, when already computed)."""
     mine = per_run[per_run["task"] == task]
-    found = rungs(mine, metric, reps, seed)
+    found = found if found is not None else rungs(mine, metric, reps, seed)
     cells = {col: _best(found, [a for a in found if BASELINE_ROLES.get(a) == role]) for col, role in _ROLE_OF_COLUMN.items()}
     sim, learned = cells["planner on simulator"], cells["planner on learned model"]
-    gap = None
-    if sim is not None and learned is not None:
-        x = mine.loc[mine["agent"] == sim.agent, metric].to_numpy(float)[:, None]
-        y = mine.loc[mine["agent"] == learned.agent, metric].to_numpy(float)[:, None]
-        points, intervals = interval_estimates({"gap": (x, y)}, lambda a, b: iqm(a) - iqm(b), reps=reps, seed=seed)
-        gap = (float(points["gap"]), float(intervals["gap"][0]), float(intervals["gap"][1]))
-    return GapRow(task, metric, cells, gap)
+    if sim is None or learned is None:
+        return GapRow(task, metric, cells, None, None)
+    return GapRow(task, metric, cells, _difference(mine, sim.agent, learned.agent, metric, reps, seed), _difference(mine, sim.agent, learned.agent, "final_score", reps, seed))
 
 
 def ranking_metric(ranks_by: str) -> str:
@@ -131,10 +163,76 @@ def complete_pairs(per_run: pd.DataFrame, wanted: dict[tuple[str, str], int]) ->
     return {pair: (int(made.get(pair, 0)), n) for pair, n in wanted.items()}
 
 
+def reference_seeds(per_run: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``per_run`` on each baseline's reference seeds (seed < ``seeds_for``)."""
+    from embodied_bench.leaderboard.references import seeds_for
+
+    if per_run.empty:
+        return per_run
+    keep = [int(s) < seeds_for(str(a)) for a, s in zip(per_run["agent"], per_run["seed"])]
+    return per_run[keep]
+
+
+def official_per_run(folder: Path) -> pd.DataFrame:
+    """The per-run table of the official references in ``folder``: complete runs on the
+    public layouts at each task's full protocol (empty when there are none); the rest of
+    the folder is not looked at. ``MixedRunsError`` where runs of a task disagree."""
+    from embodied_bench.metrics import tables
+    from embodied_bench.registry import TASKS
+    from embodied_bench.results.load import load_runs
+
+    folder = Path(folder)
+    if not folder.is_dir() or not any(p.is_dir() and "@v" in p.name for p in folder.iterdir()):
+        return pd.DataFrame(columns=["task", "agent", "privileged", "seed"])
+    runs = load_runs([folder])
+    full = [
+        layouts == "public" and task in TASKS and (budget, episodes) == (TASKS.get(task).spec.budget, TASKS.get(task).spec.eval_episodes)
+        for task, layouts, budget, episodes in zip(runs["task"], runs["eval_layouts"], runs["budget"], runs["eval_episodes"])
+    ]
+    frame, _ = tables.check_runs(runs[full])
+    return tables.per_run_table(frame)
+
+
+def ladder_problems(per_run: pd.DataFrame, suites: tuple[str, ...], exceptions: dict[str, str], reps: int = REPS) -> tuple[list[str], list[str]]:
+    """``(problems, checked)``: per task of ``suites`` whose references are all made (every
+    baseline it names on all its reference seeds), a line where the ladder fails and the
+    task is not among ``exceptions`` (task -> why), or where it holds and the task is (a
+    stale exception); ``checked``: the tasks looked at."""
+    from embodied_bench.leaderboard.references import plan, seeds_for
+    from embodied_bench.registry import SUITES
+
+    per_run = reference_seeds(per_run)
+    problems, checked = [], []
+    for suite in suites:
+        metric = ranking_metric(SUITES.get(suite).ranks_by)
+        made = complete_pairs(per_run, {p: seeds_for(p[1]) for p in plan([suite])})
+        for task in SUITES.get(suite).tasks:
+            if task in checked or any(k < n for (t, _), (k, n) in made.items() if t == task):
+                continue
+            checked.append(task)
+            ladder = task_ladder(per_run, task, metric, reps)
+            if task in exceptions and ladder.holds:
+                problems.append(f"{task}: the ladder holds now; remove its exception ({exceptions[task]})")
+            elif task not in exceptions and not ladder.holds:
+                problems.append(
+                    f"{task}: {ladder.verdict()}: random {fmt(ladder.random)}, best learner {ladder.learner.agent if ladder.learner else '–'} {fmt(ladder.learner)}, "
+                    f"best privileged {ladder.privileged.agent if ladder.privileged else '–'} {fmt(ladder.privileged)}"
+                )
+    return problems, checked
+
+
 def fmt(rung: Rung | None) -> str:
     if rung is None:
         return "–"
     return f"{rung.iqm:.2f} [{rung.lo:.2f}, {rung.hi:.2f}]"
+
+
+def _cell(rung: Rung | None) -> str:
+    return "–" if rung is None else f"{rung.agent} {fmt(rung)} ({rung.runs} runs)"
+
+
+def _signed(d: tuple[float, float, float] | None) -> str:
+    return "–" if d is None else f"{d[0]:+.2f} [{d[1]:+.2f}, {d[2]:+.2f}]"
 
 
 def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: int = 0) -> list:
@@ -147,6 +245,7 @@ def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: i
 
     spec = SUITES.get(suite)
     metric = ranking_metric(spec.ranks_by)
+    per_run = reference_seeds(per_run)
     wanted = {pair: references.seeds_for(pair[1]) for pair in references.plan([suite])}
     made = complete_pairs(per_run, wanted)
     whole = [p for p, (k, n) in made.items() if k >= n]
@@ -157,9 +256,11 @@ def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: i
     blocks.append(
         doc.Para(
             f"From the official references (`embodied-bench references`): {len(whole)} of {len(made)} (task, baseline) pairs have all their seeds, "
-            f"{runs} of {total} runs. Each cell: the best baseline of that kind, IQM over seeds of {what} [95% interval]. "
-            "The world-model gap is the simulator planner minus the same planner on the model it learned; the ladder holds where "
-            "random < best learner < best privileged reference with intervals apart.",
+            f"{runs} of {total} runs; where a pair is not complete its cell holds the runs made so far. Each cell: the best baseline of that kind "
+            f"(highest IQM, picked on the same runs as its interval), IQM over seeds of {what} [95% interval] (runs). "
+            "World-model gap: cem-sim minus cem-learned, the same search on the simulator and on the model it learned, in AUC and in final graded score; "
+            "cem-sim learns nothing, so the AUC gap includes the time cem-learned takes to learn. "
+            "The ladder holds where random < best learner < best privileged reference with 95% intervals apart.",
             markup=True,
         )
     )
@@ -168,29 +269,20 @@ def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: i
         blocks.append(doc.Para(f"Fewer seeds by design (their class's `official_seeds`: too costly for {references.SEEDS}): " + ", ".join(f"{a} ({references.seeds_for(a)})" for a in fewer) + ".", markup=True))
     rows = []
     for task in spec.tasks:
-        if per_run.empty or not (per_run["task"] == task).any():
-            rows.append((task, *("–" for _ in GAP_COLUMNS), "–", _animal(TASKS.get(task).spec), "no runs yet"))
+        animal = _animal(TASKS.get(task).spec)
+        mine = per_run[per_run["task"] == task] if len(per_run) else per_run
+        if mine.empty:
+            rows.append((task, *("–" for _ in GAP_COLUMNS), "–", "–", animal, "no runs yet"))
             continue
-        row = gap_row(per_run, task, metric, reps, seed)
-        ladder = task_ladder(per_run, task, metric, reps, seed)
-        mine = {p: v for p, v in made.items() if p[0] == task}
-        short = [f"{a} {k}/{n}" for (_, a), (k, n) in mine.items() if k < n]
-        cells = tuple("–" if r is None else f"{r.agent} {fmt(r)}" for r in row.cells.values())
-        gap = "–" if row.gap is None else f"{row.gap[0]:+.2f} [{row.gap[1]:+.2f}, {row.gap[2]:+.2f}]"
-        rows.append((task, *cells, gap, _animal(TASKS.get(task).spec), _verdict(ladder, short)))
-    blocks.append(doc.Table(("task", *GAP_COLUMNS, "world-model gap", "animal / human reference", "ladder"), tuple(rows)))
+        found = rungs(mine, metric, reps, seed)
+        row = gap_row(mine, task, metric, reps, seed, found)
+        ladder = ladder_of(found, set(mine.loc[mine["privileged"].astype(bool), "agent"]), task, metric)
+        short = [f"{a} {k}/{n}" for (t, a), (k, n) in made.items() if t == task and k < n]
+        verdict = "references incomplete (runs made/wanted: " + ", ".join(short) + ")" if short else ladder.verdict()
+        rows.append((task, *(_cell(r) for r in row.cells.values()), _signed(row.gap), _signed(row.final_gap), animal, verdict))
+    blocks.append(doc.Table(("task", *GAP_COLUMNS, "world-model gap (AUC)", "world-model gap (final score)", "animal / human reference", "ladder"), tuple(rows)))
     return blocks
 
 
 def _animal(spec) -> str:
     return f"{spec.reference.animal_budget:,} {spec.budget_unit} ({spec.reference.animal_source})"
-
-
-def _verdict(ladder: TaskLadder, short: list[str]) -> str:
-    if short:
-        return "references incomplete (runs made/wanted: " + ", ".join(short) + ")"
-    if ladder.holds:
-        return "holds"
-    if not ladder.off_the_floor:
-        return "no learner off the floor yet"
-    return "the best learner is not below the privileged references"

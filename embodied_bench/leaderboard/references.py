@@ -33,7 +33,11 @@ def seeds_for(agent: str, seeds: int = SEEDS) -> int:
 
 def plan(suites: list[str], agents: list[str] | None = None, tasks: list[str] | None = None) -> list[tuple[str, str]]:
     """``(task, baseline)`` pairs: every baseline each task of the suites names (or only
-    ``agents``; only on ``tasks``, versioned names), in suite and task order."""
+    ``agents``; only on ``tasks``, versioned names), in suite and task order. ValueError
+    for a task of ``tasks`` that none of the suites holds."""
+    outside = [t for t in tasks or () if not any(t in SUITES.get(s).tasks for s in suites)]
+    if outside:
+        raise ValueError(f"not tasks of {', '.join(suites)}: {', '.join(outside)}")
     pairs: list[tuple[str, str]] = []
     for suite in suites:
         for task in SUITES.get(suite).tasks:
@@ -62,6 +66,15 @@ def plan_runs(pairs: list[tuple[str, str]], seeds: int, out: Path, resume: bool,
             todo += t
             kept += k
     return todo, kept
+
+
+def has_clips(root: Path, job: Any) -> bool:
+    """Whether the complete run of ``job`` in ``root`` recorded clips."""
+    from embodied_bench.registry import agent_name
+    from embodied_bench.results.records import run_dir
+
+    record = read_run_json(run_dir(root, job.spec.name, agent_name(job.agent), job.seed)) or {}
+    return bool((record.get("video") or {}).get("clips"))
 
 
 def cpu_estimate(root: Path, todo: list) -> tuple[float, int]:

@@ -81,22 +81,21 @@ def _first_sentence(doc: str) -> str:
 
 
 def official_results(folder: Path) -> str:
-    """Per official suite, the ladder and the world-model gap of the official references
-    in ``folder`` (``ladder.official_blocks``), as Markdown."""
-    from embodied_bench.leaderboard.ladder import official_blocks
+    """Per suite the official references cover, the ladder and the world-model gap of the
+    references in ``folder`` (``ladder.official_blocks``) and their headline figure, as
+    Markdown. ValueError (naming the folder) where its runs cannot be scored together."""
+    from embodied_bench.leaderboard.ladder import official_blocks, official_per_run
     from embodied_bench.leaderboard.references import SUITES_MADE
-    from embodied_bench.metrics import tables
-    from embodied_bench.report.document import to_markdown
-    from embodied_bench.results.load import load_runs
-
-    runs = load_runs([folder]) if Path(folder).is_dir() and any(Path(folder).iterdir()) else None
-    if runs is None or runs.empty:
-        return "No official references yet: `embodied-bench references` makes them."
-    frame, _ = tables.check_runs(runs)
-    per_run = tables.per_run_table(frame)
-    from embodied_bench.report.document import Image
+    from embodied_bench.metrics.tables import MixedRunsError
+    from embodied_bench.report.document import Image, to_markdown
     from embodied_bench.report.site import HEADLINE
 
+    try:
+        per_run = official_per_run(folder)
+    except MixedRunsError as exc:
+        raise ValueError(f"{folder}: {exc}") from None
+    if per_run.empty:
+        return "No official references yet: `embodied-bench references` makes them."
     blocks = []
     for suite in SUITES_MADE:
         if per_run["task"].isin(SUITES.get(suite).tasks).any():
