@@ -211,13 +211,19 @@ class BoardTable:
         return tuple(TASKS.get(t).spec.plain_name for t in self.tasks) if self.metric == GAIN else ()
 
     @property
-    def full_budgets(self) -> bool:
-        """Every task at its registered budget, interval and number of evaluation layouts."""
+    def runs_at_full_budgets(self) -> bool:
+        """Every task it has runs of at its registered budget, interval and number of
+        evaluation layouts (tasks without runs aside)."""
         for task, (_, budget, every, episodes, _) in self.protocol.items():
             spec = TASKS.get(task).spec
             if (budget, every, episodes) != (spec.budget, spec.eval_every, spec.eval_episodes):
                 return False
-        return len(self.protocol) == len(self.tasks)
+        return True
+
+    @property
+    def full_budgets(self) -> bool:
+        """Every task at its registered budget, interval and number of evaluation layouts."""
+        return self.runs_at_full_budgets and len(self.protocol) == len(self.tasks)
 
     @property
     def official(self) -> bool:

@@ -241,15 +241,10 @@ def _official_runs(tables: list[BoardTable], suite: str) -> tuple[pd.DataFrame, 
     """``(per_run, frame)`` of the official references on ``suite``'s tasks at their full
     protocol on the public layouts (empty frames where there are none)."""
     from embodied_bench.leaderboard.references import SUITES_MADE
-    from embodied_bench.registry import TASKS
 
     if suite not in SUITES_MADE:
         return pd.DataFrame(), pd.DataFrame()
-
-    def full(t: BoardTable) -> bool:  # every task it has runs of, at the full protocol
-        return all((b, e, n) == (TASKS.get(k).spec.budget, TASKS.get(k).spec.eval_every, TASKS.get(k).spec.eval_episodes) for k, (_, b, e, n, _) in t.protocol.items())
-
-    mine = [t for t in tables if t.suite == suite and t.layouts == "public" and t.per_run is not None and full(t)]
+    mine = [t for t in tables if t.suite == suite and t.layouts == "public" and t.per_run is not None and t.runs_at_full_budgets]
     out = []
     for part in ("per_run", "frame"):
         found = [getattr(t, part) for t in mine if getattr(t, part) is not None]
