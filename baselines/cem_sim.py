@@ -51,9 +51,12 @@ class PlannerChoice:
     first drawn around the best of the one before."""
     search_elites: int = 4
     """Beam search, Box actions: the best candidates each round refits to."""
+    search_discount: float = 1.0
+    """Beam search: weight of a reward ``t`` decisions ahead, ``search_discount ** t``
+    (and of the value where a plan ends); below 1, the goal reached sooner wins."""
 
     def search(self, cost_penalty: float) -> SearchConfig:
-        return SearchConfig(self.search_depth, self.search_width, self.search_branching, self.value_weight, self.search_iterations, self.search_elites, cost_penalty)
+        return SearchConfig(self.search_depth, self.search_width, self.search_branching, self.value_weight, self.search_iterations, self.search_elites, cost_penalty, self.search_discount)
 
     def check_planner(self, cost_penalty: float) -> None:
         """Raise ValueError for an unknown planner or a beam search that cannot run."""

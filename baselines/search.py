@@ -8,8 +8,11 @@ repeats from every action of a MultiDiscrete one), steps the model, and keeps th
 ``width`` best plans by their objective: predicted return so far, minus ``cost_penalty``
 per unit of predicted guardrail cost, plus ``value_weight`` times the model's value of
 where the plan ends (what lies beyond the horizon: for a climbing cat, the height
-reached). A plan whose episode the model says is over (success) stops there, its
-objective final. The first action of the best plan is acted on, and the search runs
+reached), rewards and value discounted by ``discount`` per decision. A plan whose episode
+the model says is over (success) stops there, its objective final. Without a discount, a
+plan that reaches the goal later scores as well as one that reaches it now (a shaped
+reward that telescopes sums to the same), and model-predictive control can put the goal
+off at every decision. The first action of the best plan is acted on, and the search runs
 again at the next decision (model-predictive control).
 
 A model offers ``root()`` (the state now, as a batch of one) and ``step(states, index,
@@ -58,11 +61,18 @@ class SearchConfig:
     cost_penalty: float = 100.0
     """Objective lost per unit of predicted guardrail cost: more than any return, so a
     plan that incurs cost loses to every plan that does not."""
+    discount: float = 1.0
+    """Weight of the reward of the decision ``t`` steps ahead: ``discount ** t``, and of
+    the value where a plan of ``d`` decisions ends: ``discount ** d`` (below 1, reaching
+    the goal sooner beats reaching it later; 1 is the plain sum). Guardrail cost is never
+    discounted: a cost later is as bad as a cost now."""
 
     def __post_init__(self) -> None:
         for name in ("depth", "width", "branching", "iterations", "elites"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"search {name} must be at least 1")
+        if not 0.0 < self.discount <= 1.0:
+            raise ValueError(f"search discount must be in (0, 1], got {self.discount}")
         if self.iterations > 1 and self.elites > self.branching:
             raise ValueError("search elites cannot exceed branching (they refit the rounds after the first)")
 
@@ -107,9 +117,10 @@ class BeamSearch:
         picks = np.stack([self.rng.choice(len(self.discrete), size=choose, replace=False) for _ in range(n)])
         return self.discrete[picks]
 
-    def _expand(self, model: SearchModel, states: Any, n: int, ret: np.ndarray, first: np.ndarray | None) -> tuple:
-        """Every candidate tried from the ``n`` plans: ``(next_states, ret, objective,
-        first action, done)`` over all of them, after ``iterations`` rounds (Box)."""
+    def _expand(self, model: SearchModel, states: Any, n: int, ret: np.ndarray, first: np.ndarray | None, depth: int) -> tuple:
+        """Every candidate tried from the ``n`` plans (each ``depth`` decisions long):
+        ``(next_states, ret, objective, first action, done)`` over all of them, after
+        ``iterations`` rounds (Box)."""
         c = self.config
         rounds = c.iterations if self.discrete is None else 1
         parts: list[tuple] = []
@@ -126,8 +137,8 @@ class BeamSearch:
                 index = np.concatenate([np.repeat(np.arange(n), [len(p) for p in proposed]), index])
                 actions = np.concatenate([*proposed, actions])
             nxt, rewards, costs, done, values = model.step(states, index, actions)
-            r = ret[index] + np.asarray(rewards, float) - c.cost_penalty * np.asarray(costs, float)
-            objective = r + c.value_weight * np.asarray(values, float)
+            r = ret[index] + c.discount**depth * np.asarray(rewards, float) - c.cost_penalty * np.asarray(costs, float)
+            objective = r + c.discount ** (depth + 1) * c.value_weight * np.asarray(values, float)
             parts.append((nxt, r, objective, actions if first is None else first[index], np.asarray(done, bool)))
             if self.discrete is None and round_ < rounds - 1:
                 # Refit each plan's distribution to its best candidates of this round.
@@ -156,7 +167,7 @@ class BeamSearch:
         alive_first = None  # first action of each live plan
         best_value, best_first = -np.inf, None
         for depth in range(c.depth):
-            nxt, ret, objective, first, done = self._expand(model, states, len(alive_ret), alive_ret, alive_first)
+            nxt, ret, objective, first, done = self._expand(model, states, len(alive_ret), alive_ret, alive_first, depth)
             # A finished plan, or any plan at the last depth, is judged as it stands.
             final = done | (depth == c.depth - 1)
             if final.any():

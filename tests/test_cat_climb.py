@@ -201,3 +201,34 @@ def test_a_long_drop_to_the_floor_costs_and_a_hop_does_not():
     assert sim.piece_under() == -1 and cost == 1.0
     _, hop = sim.jump(0.0, math.radians(45), 2.0)  # a hop along the floor
     assert hop == 0.0
+
+
+def test_on_the_treats_surface_a_proposed_jump_reaches_the_treat():
+    """The last hop of a route: standing on the treat's surface out of reach of success
+    (0.3 m), the proposals hold a jump that ends at rest by the treat, as the env
+    simulates it (aiming at the surface's centre alone can stay out of reach)."""
+    from embodied_bench.tasks.cat_climb.proposals import jump_proposals
+
+    env = gym.make("EmbodiedBench/CatClimbSkill-v1", layout_split="eval")
+    env.reset(seed=0, options={"layout": 9})
+    u = env.unwrapped
+    room = u.layout
+    top = room.pieces[room.treat_piece]
+    tx, ty = room.treat
+    # 0.45 m from the treat towards the surface's centre (or away from it), on the surface.
+    dx, dy = top.cx - tx, top.cy - ty
+    norm = math.hypot(dx, dy) or 1.0
+    x, y = tx + 0.45 * dx / norm, ty + 0.45 * dy / norm
+    assert room.piece_under(x, y, top.height + R.STAND_HEIGHT) == room.treat_piece
+    u.sim.place(x, y, top.height, 0.0)
+    u.sim.settle(1.0)
+    start = u.sim.data.qpos.copy(), u.sim.data.qvel.copy()
+    observation = u.observation_of(u.sim)
+    reached = []
+    for action in jump_proposals(observation):
+        u.sim.data.qpos[:], u.sim.data.qvel[:] = start
+        u.sim.time_at_rest = 0.0
+        at_rest, _ = u.sim.jump(*u.to_jump(action, u.sim.yaw()))
+        reached.append(at_rest and u.sim.treat_reached())
+    env.close()
+    assert any(reached)

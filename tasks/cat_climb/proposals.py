@@ -3,8 +3,10 @@ privilege, only the observation and the ballistics any jumper knows of its own b
 
 For each surface in view: jumps whose flight passes through a standing pose on its top
 (aimed at its centre and at its near half, at four pitches), and hops towards it along
-the level the cat stands on (a run-up, as a cat gathers itself before a high leap); hops
-towards the treat; a hop in place. The planner's model decides which of them work: which
+the level the cat stands on (a run-up, as a cat gathers itself before a high leap); jumps
+onto the treat itself, from wherever the cat stands (the last jump of a route, and the
+short hop to the treat once on its surface: aiming at a surface's centre can land more
+than the 0.3 m of success away); hops towards the treat; a hop in place. The planner's model decides which of them work: which
 clear the furniture, land at rest, climb."""
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def jump_proposals(observation: np.ndarray) -> np.ndarray:
         if d > RUN_UP + 0.3:
             out += _ballistic(cx * (d - RUN_UP) / d, cy * (d - RUN_UP) / d, 0.0, _HOP_PITCHES)
     tx, ty = treat[0], treat[1]
+    out += _ballistic(tx, ty, treat[2] + R.STAND_HEIGHT, _PITCHES)
     for share in (0.3, 0.6):
         out += _ballistic(tx * share, ty * share, 0.0, _HOP_PITCHES)
     return np.stack(out)
