@@ -42,7 +42,9 @@ class SearchModel(Protocol):
 @dataclass(frozen=True)
 class SearchConfig:
     """How far and how wide the planner looks. Every decision simulates at most
-    ``branching × (1 + width × (depth - 1))`` model steps (``rollouts_per_decision``)."""
+    ``branching × iterations × (1 + width × (depth - 1))`` model steps
+    (``rollouts_per_decision``), and where the task proposes actions, each proposal from
+    every plan besides (cat-climb proposes 9-23 jumps a state)."""
 
     depth: int = 3
     """Decisions searched ahead."""

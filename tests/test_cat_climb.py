@@ -206,7 +206,7 @@ def test_a_long_drop_to_the_floor_costs_and_a_hop_does_not():
 def test_on_the_treats_surface_a_proposed_jump_reaches_the_treat():
     """The last hop of a route: standing on the treat's surface out of reach of success
     (0.3 m), the proposals hold a jump that ends at rest by the treat, as the env
-    simulates it (aiming at the surface's centre alone can stay out of reach)."""
+    simulates it."""
     from embodied_bench.tasks.cat_climb.proposals import jump_proposals
 
     env = gym.make("EmbodiedBench/CatClimbSkill-v1", layout_split="eval")

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from embodied_bench.tasks.drive.car import Car, CarSpec, ackermann, steer_angles
+from embodied_bench.tasks.drive.car import FRICTION, Car, CarSpec, ackermann, steer_angles
 
 KMH50 = 50 / 3.6
 
@@ -37,21 +37,40 @@ def _circle_diameter(points: list[np.ndarray]) -> float:
     return 2 * math.sqrt(k + cx * cx + cy * cy)
 
 
-def _braking_distance(car: Car) -> float:
+def _braking(car: Car) -> tuple[float, list[float]]:
+    """Distance to a stop from 50 km/h at full brake, and the wheels' spin half a second in."""
     car.place(0.0, 0.0, 0.0, KMH50)
     car.drive(0.0, 0.0, 1.0)
     start = car.position.copy()
-    for _ in range(600):  # 10 s
+    spins: list[float] = []
+    for i in range(600):  # 10 s
         car.step()
+        if i == 30:
+            spins = car.wheel_spins()
         if car.speed < 0.05:
             break
-    return float(np.linalg.norm(car.position - start))
+    return float(np.linalg.norm(car.position - start)), spins
 
 
-def test_braking_distance_from_50_kmh_dry_and_wet(make_car):
-    dry, wet = _braking_distance(make_car(road="dry")), _braking_distance(make_car(road="wet"))
-    assert 10.0 <= dry <= 15.0, dry
-    assert 17.0 <= wet <= 25.0, wet
+@pytest.mark.parametrize(("road", "low", "high"), [("dry", 10.0, 15.0), ("wet", 17.0, 25.0)])
+def test_braking_distance_from_50_kmh(make_car, road, low, high):
+    car = make_car(road=road)
+    distance, spins = _braking(car)
+    assert low <= distance <= high, distance
+    # Full brakes lock every wheel (no ABS): the car slides on friction alone, so the
+    # distance is the sliding one, v^2 / (2 mu g), less a little for air and tyres.
+    assert max(abs(w) for w in spins) < 0.5, spins
+    sliding = KMH50**2 / (2 * FRICTION[road] * 9.81)
+    assert 0.9 * sliding <= distance <= sliding, (distance, sliding)
+
+
+def test_the_weight_rests_on_all_four_wheels(make_car):
+    car = make_car()
+    car.place(0.0, 0.0, 0.0, 0.0)
+    car.step(120)
+    loads = np.array(car.wheel_loads())
+    assert loads.sum() == pytest.approx(car.spec.mass * 9.81, rel=0.01)
+    assert np.allclose(loads, loads.mean(), rtol=0.02), loads
 
 
 def _kerb_to_kerb(car: Car, steer: float) -> float:
@@ -72,6 +91,21 @@ def test_turning_circle_at_full_lock(make_car):
     left, right = _kerb_to_kerb(make_car(), 1.0), _kerb_to_kerb(make_car(), -1.0)
     assert 9.5 <= left <= 11.0, left
     assert right == pytest.approx(left, rel=0.01)  # mirror images
+
+
+def test_left_and_right_turns_at_speed_are_mirror_images(make_car):
+    radii = []
+    for steer in (0.3, -0.3):
+        car = make_car()
+        car.place(0.0, 0.0, 0.0, 30 / 3.6)
+        path = []
+        for i in range(60 * 8):
+            car.drive(steer, float(np.clip(0.5 * (30 / 3.6 - car.speed), 0.0, 1.0)), 0.0)
+            car.step()
+            if i >= 120:
+                path.append(car.position.copy())
+        radii.append(_circle_diameter(path) / 2)
+    assert radii[0] == pytest.approx(radii[1], rel=0.01), radii
 
 
 def test_accelerating_and_coasting(make_car):

@@ -68,5 +68,50 @@ def test_a_search_that_cannot_run_is_refused(field, value):
         SearchConfig(**{field: value})
 
 
+class _Table:
+    """Rewards, values and ends by the path of actions taken: ``table[path] = (reward,
+    value, done)``; a path not in the table earns nothing and goes on."""
+
+    def __init__(self, table: dict) -> None:
+        self.table = table
+
+    def root(self):
+        return [()]
+
+    def step(self, states, index, actions):
+        paths = [states[i] + (int(a[0]),) for i, a in zip(index, actions)]
+        rows = [self.table.get(p, (0.0, 0.0, False)) for p in paths]
+        r, v, d = (np.array([row[k] for row in rows]) for k in range(3))
+        return paths, r, np.zeros(len(paths)), d.astype(bool), v
+
+
+def test_the_value_where_a_plan_ends_is_discounted_once_per_decision():
+    # One decision ahead: 1 now (value 0), or nothing now and a value of 1.5 after it:
+    # 0.5 * 1.5 < 1 < 0.8 * 1.5.
+    table = _Table({(0,): (1.0, 0.0, False), (1,): (0.0, 1.5, False)})
+    assert _plan(table, depth=1, discount=0.5) == 0
+    assert _plan(table, depth=1, discount=0.8) == 1
+
+
+def test_a_reward_one_decision_ahead_is_discounted_once():
+    # 0.6 and done now, or 1 a decision later: 0.5 * 1 < 0.6 < 0.7 * 1.
+    table = _Table({(0,): (0.6, 0.0, True), (1, 0): (1.0, 0.0, True)})
+    assert _plan(table, depth=2, discount=0.5) == 0
+    assert _plan(table, depth=2, discount=0.7) == 1
+
+
 def test_rollouts_per_decision_counts_the_model_steps():
-    assert SearchConfig(depth=3, width=4, branching=8).rollouts_per_decision == 8 * (1 + 4 * 2)
+    class Counting:
+        steps = 0
+
+        def root(self):
+            return np.zeros(1)
+
+        def step(self, states, index, actions):
+            Counting.steps += len(index)
+            n = len(index)
+            return states[index], np.zeros(n), np.zeros(n), np.zeros(n, bool), actions[:, 0]
+
+    config = SearchConfig(depth=3, width=4, branching=8)
+    BeamSearch(gym.spaces.Box(-1.0, 1.0, (1,)), config, np.random.default_rng(0)).plan(Counting())
+    assert Counting.steps == config.rollouts_per_decision == 8 * (1 + 4 * 2)

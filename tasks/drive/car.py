@@ -9,10 +9,11 @@ at a similar speed but hopped and rolled when its tyres slid sideways.
 
 Figures are a small hatchback's (the class of a learner's first car): 4.05 m long,
 1.75 m wide, 1,150 kg, wheelbase 2.55 m, track 1.48 m, wheels of 0.30 m radius, the
-outer front wheel at most 31° and the inner at most 40° (Ackermann) for a turning
-circle near 10 m. Tyre-road friction is 0.9 on a dry road and 0.5 on a wet one; the
-brakes can lock the wheels (no ABS), so a full stop from speed ``v`` takes about
-``v² / (2 μ g)``. Published braking distances from 50 km/h are 10-15 m dry and 17-25 m
+outer front wheel at most 31° and the inner at most 43° (Ackermann) for a turning
+circle near 10 m. Tyres are stiff springs (300 kN/m each: without them a rigid car on
+four rigid wheels rests on any two diagonal wheels, as the solver likes). Tyre-road
+friction is 0.9 on a dry road and 0.5 on a wet one; full brakes lock all four wheels
+(no ABS), so a full stop from speed ``v`` takes about ``v² / (2 μ g)``. Published braking distances from 50 km/h are 10-15 m dry and 17-25 m
 wet; small cars turn in 9.5-11 m kerb to kerb (``tests/test_drive.py`` checks both).
 """
 
@@ -50,8 +51,13 @@ class CarSpec:
     """Largest angle of the outer front wheel at full lock; the inner follows Ackermann."""
     max_drive_torque: float = 1200.0
     """At the driven (rear) wheels together, through the gearbox (N m): about 0.35 g."""
-    max_brake_torque: float = 4000.0
-    """At all four wheels together (N m): enough to lock them on a dry road."""
+    max_brake_torque: float = 6000.0
+    """At all four wheels together (N m): enough to lock them all on a dry road, the
+    front ones loaded by the weight braking moves forward."""
+    tyre_stiffness: float = 3.0e5
+    """Vertical stiffness of one tyre (N/m)."""
+    tyre_damping: float = 2.0e4
+    """Vertical damping of one tyre (N s/m): about critical for a quarter of the car."""
     max_speed: float = 50.0 / 3.6
     """Top speed the throttle drives to (m/s): town driving, 50 km/h."""
     drag_area: float = 0.65
@@ -157,9 +163,16 @@ class Car:
             # Bullet damps every link by default with a term quadratic in its speed (about
             # 0.6 g at 50 km/h): the car's losses are modelled in ``step`` instead.
             pb.changeDynamics(self.body, link, linearDamping=0.0, angularDamping=0.0, physicsClientId=c)
+        # A solid disc's inertia (the axle is the link's y axis), not Bullet's box estimate.
+        spin = 0.5 * s.wheel_mass * s.wheel_radius**2
+        tilt = s.wheel_mass * (3 * s.wheel_radius**2 + s.wheel_width**2) / 12
         for link in self.wheels:
             # The tyre's own friction is 1: the road's coefficient is the pair's.
-            pb.changeDynamics(self.body, link, lateralFriction=1.0, rollingFriction=0.0, spinningFriction=0.0, physicsClientId=c)
+            pb.changeDynamics(
+                self.body, link, lateralFriction=1.0, rollingFriction=0.0, spinningFriction=0.0,
+                contactStiffness=s.tyre_stiffness, contactDamping=s.tyre_damping, localInertiaDiagonal=(tilt, spin, tilt),
+                physicsClientId=c,
+            )
         for joint in range(6):  # PyBullet's default velocity motors would act as brakes
             pb.setJointMotorControl2(self.body, joint, pb.VELOCITY_CONTROL, force=0.0, physicsClientId=c)
         self.controls = (0.0, 0.0, 0.0)
@@ -223,6 +236,15 @@ class Car:
         rear right)."""
         return np.array(pb.getLinkState(self.body, link, physicsClientId=self.client)[0][:2])
 
+    def wheel_spins(self) -> list[float]:
+        """Each wheel's spin about its axle (rad/s; links 1, 3, 4, 5)."""
+        return [float(pb.getJointState(self.body, j, physicsClientId=self.client)[1]) for j in self.wheels]
+
+    def wheel_loads(self) -> list[float]:
+        """The road's normal force on each wheel (N; links 1, 3, 4, 5)."""
+        c = self.client
+        return [float(sum(p[9] for p in pb.getContactPoints(self.body, self.ground, j, -1, physicsClientId=c))) for j in self.wheels]
+
     # -- controls -------------------------------------------------------------------------
 
     def drive(self, steer: float, throttle: float, brake: float) -> None:
@@ -255,8 +277,9 @@ class Car:
         for _ in range(n):
             v = self.velocity
             speed = float(np.hypot(*v))
-            if speed > 1e-3:
+            if speed > 1e-6:
                 resist = 0.5 * AIR_DENSITY * s.drag_area * speed * speed + s.rolling_resistance * s.mass * 9.81
+                resist = min(resist, s.mass * speed / self.timestep)  # stops the car, never reverses it
                 force = (-resist * v[0] / speed, -resist * v[1] / speed, 0.0)
                 where = pb.getBasePositionAndOrientation(self.body, physicsClientId=c)[0]
                 pb.applyExternalForce(self.body, -1, force, where, pb.WORLD_FRAME, physicsClientId=c)
