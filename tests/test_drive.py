@@ -155,3 +155,102 @@ def test_same_controls_same_trajectory(make_car):
 def test_an_unknown_road_is_named():
     with pytest.raises(ValueError, match=r"road must be one of \['dry', 'wet'\], got 'icy'"):
         Car(road="icy")
+
+
+# -- towns ---------------------------------------------------------------------------------
+
+from embodied_bench.tasks.drive import town as T  # noqa: E402
+
+
+def _floyd(town: T.Town, banned: set[int]) -> np.ndarray:
+    """All-pairs street distances, computed another way than the route's Dijkstra."""
+    n = len(town.nodes)
+    d = np.full((n, n), np.inf)
+    np.fill_diagonal(d, 0.0)
+    for k, (a, b) in enumerate(town.roads):
+        if k not in banned:
+            d[a, b] = d[b, a] = town.length(k)
+    for k in range(n):
+        d = np.minimum(d, d[:, [k]] + d[[k], :])
+    return d
+
+
+def test_towns_are_their_seeds_and_levels_only_add_people():
+    assert T.generate(7, "traffic") == T.generate(7, "traffic")
+    assert T.generate(7, "traffic").roads != T.generate(8, "traffic").roads or T.generate(7, "traffic").nodes != T.generate(8, "traffic").nodes
+    empty, traffic, full = (T.generate(11, level) for level in T.LEVELS)
+    for town in (traffic, full):
+        assert (town.nodes, town.roads, town.start, town.goal, town.route) == (empty.nodes, empty.roads, empty.start, empty.goal, empty.route)
+    assert (empty.cars, empty.parked, empty.lights, empty.crossings) == ((), (), (), ())
+    assert traffic.cars and traffic.parked and traffic.lights == () and traffic.crossings == ()
+    assert full.cars == traffic.cars and full.parked == traffic.parked and full.lights and full.crossings
+
+
+@pytest.mark.parametrize("seed", range(0, 300, 3))
+def test_every_town_is_connected_and_its_route_is_the_shortest_way(seed):
+    town = T.generate(seed, "pedestrians-and-lights")
+    banned = {town.start.road, town.goal.road}
+    assert np.isfinite(_floyd(town, set())).all()  # every junction reaches every other
+    for a, b in town.roads:  # streets run along x or along y
+        (xa, ya), (xb, yb) = town.nodes[a], town.nodes[b]
+        assert (xa == xb) != (ya == yb)
+        assert T.BLOCK_SIZES[0] <= math.dist((xa, ya), (xb, yb)) <= T.BLOCK_SIZES[1]
+    route = town.route
+    assert route[0] == town.ahead(town.start)
+    ga, gb = town.roads[town.goal.road]
+    assert route[-1] == (ga if town.goal.direction > 0 else gb)
+    steps = [(u, v) for u, v in zip(route, route[1:])]
+    lengths = []
+    for u, v in steps:
+        joining = [k for k, (a, b) in enumerate(town.roads) if {a, b} == {u, v}]
+        assert len(joining) == 1 and joining[0] not in banned
+        lengths.append(town.length(joining[0]))
+    assert sum(lengths) == pytest.approx(_floyd(town, banned)[route[0], route[-1]])
+    assert town.route_length() >= T.MIN_ROUTE
+    for spot in (town.start, town.goal, *town.parked, *town.cars, *town.crossings):
+        assert T.JUNCTION_CLEAR <= spot.s <= town.length(spot.road) - T.JUNCTION_CLEAR
+    for light in town.lights:  # lights stand at junctions of three streets or more
+        assert len(town.neighbours(light.node)) >= 3
+
+
+def test_no_other_car_starts_next_to_the_start_or_the_goal():
+    for seed in range(100):
+        town = T.generate(seed, "traffic")
+        for car in town.cars:
+            for spot in (town.start, town.goal):
+                if car.road == spot.road:
+                    here, there = town.lane_point(car, 0.0), town.lane_point(spot, 0.0)
+                    assert math.dist(here[:2], there[:2]) >= 20.0 - 1e-9
+
+
+def test_lanes_keep_right_and_parking_is_at_the_kerb():
+    town = T.generate(5, "traffic")
+    for road in range(len(town.roads)):
+        for direction in (1, -1):
+            spot = T.Spot(road, direction, 30.0)
+            cx, cy, heading = town.lane_point(spot, 0.0)
+            lx, ly, lane_heading = town.lane_point(spot)
+            px, py, _ = town.lane_point(spot, T.LANE_WIDTH + T.PARKING_WIDTH / 2)
+            assert lane_heading == heading
+            # To the right of the direction of travel: the cross product of heading and offset is negative.
+            right = math.cos(heading) * (ly - cy) - math.sin(heading) * (lx - cx)
+            assert right == pytest.approx(-T.LANE_WIDTH / 2)
+            assert math.dist((px, py), (cx, cy)) == pytest.approx(T.LANE_WIDTH + T.PARKING_WIDTH / 2)
+        a, b = town.roads[road]
+        assert town.ahead(T.Spot(road, 1, 1.0)) == b and town.ahead(T.Spot(road, -1, 1.0)) == a
+
+
+def test_lights_alternate_between_the_two_directions():
+    light = T.Light(node=0, offset=0.0)
+    seen = []
+    for t in np.arange(0.0, light.CYCLE, 0.5):
+        ns, ew = light.state(t, True), light.state(t, False)
+        assert "red" in (ns, ew)  # never green or amber both ways
+        seen.append(ns)
+    assert seen.count("green") * 0.5 == 24.0 and seen.count("amber") * 0.5 == 3.0
+    assert T.Light(0, 10.0).state(0.0, True) == light.state(10.0, True)
+
+
+def test_an_unknown_level_is_named():
+    with pytest.raises(ValueError, match="level must be one of empty, traffic, pedestrians-and-lights, got 'rush-hour'"):
+        T.generate(0, "rush-hour")
