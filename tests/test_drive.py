@@ -254,3 +254,62 @@ def test_lights_alternate_between_the_two_directions():
 def test_an_unknown_level_is_named():
     with pytest.raises(ValueError, match="level must be one of empty, traffic, pedestrians-and-lights, got 'rush-hour'"):
         T.generate(0, "rush-hour")
+
+
+# -- routes and the path follower -----------------------------------------------------------
+
+from embodied_bench.tasks.drive import route as RT  # noqa: E402
+
+
+def _l_town() -> T.Town:
+    """Three junctions in an L: east along y = 0, then north along x = 100."""
+    nodes = ((0.0, 0.0), (100.0, 0.0), (100.0, 100.0))
+    bare = T.Town(0, "empty", nodes, ((0, 1), (1, 2)), (), (), (), (), T.Spot(0, 1, 50.0), T.Spot(1, 1, 50.0), (1,))
+    return bare
+
+
+def test_turns_are_named_from_the_drivers_seat():
+    town = _l_town()
+    assert RT.turn_between(town, 0, 1, 2) == "left" and RT.turn_between(town, 2, 1, 0) == "right"
+    assert RT.route_turns(town) == ["left"]
+    reverse = T.Town(**{**town.__dict__, "start": T.Spot(1, -1, 50.0), "goal": T.Spot(0, -1, 50.0)})
+    assert RT.route_turns(reverse) == ["right"]
+
+
+def test_the_route_path_runs_in_the_lanes_from_start_to_goal():
+    town = _l_town()
+    path = RT.route_path(town)
+    assert np.allclose(path[0], town.lane_point(town.start)[:2]) and np.allclose(path[-1], town.lane_point(town.goal)[:2])
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    assert steps.max() <= 1.0 + 1e-9
+    # Driving east the lane is south of the centre line; driving north, east of it.
+    east = path[path[:, 0] < 100 - T.ROAD_HALF_WIDTH - RT.CORNER - 1]
+    north = path[path[:, 1] > T.ROAD_HALF_WIDTH + RT.CORNER + 1]
+    assert np.allclose(east[:, 1], -T.LANE_WIDTH / 2) and np.allclose(north[:, 0], 100 + T.LANE_WIDTH / 2)
+    # A curve the car can drive: tighter than its full lock nowhere.
+    assert RT.curvature(path).max() < 1 / 5.0
+    for seed in range(50):
+        town = T.generate(seed, "empty")
+        path = RT.route_path(town)
+        length = np.linalg.norm(np.diff(path, axis=0), axis=1).sum()
+        assert abs(length - town.route_length()) <= 10.0 * len(town.route)
+        assert RT.curvature(path).max() < 1 / 5.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_path_follower_drives_a_route_in_its_lane(make_car, seed):
+    town = T.generate(seed, "empty")
+    path = RT.route_path(town)
+    follower = RT.PathFollower(path)
+    car = make_car()
+    RT.place_at_start(car, town)
+    worst, seconds = 0.0, 0.0
+    while not follower.arrived(car) and seconds < 180:
+        car.drive(*follower.controls(car))
+        car.step(6)  # 10 Hz control
+        seconds += 0.1
+        worst = max(worst, RT.lateral_error(path, car.position))
+    assert follower.arrived(car)
+    assert worst < 0.6  # the car's wheels stay in a 3.5 m lane (0.875 m to spare each side)
+    # Calm town driving: between 15 and 30 km/h on average.
+    assert 15 / 3.6 <= town.route_length() / seconds <= 30 / 3.6
