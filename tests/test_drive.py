@@ -313,3 +313,30 @@ def test_the_path_follower_drives_a_route_in_its_lane(make_car, seed):
     assert worst < 0.6  # the car's wheels stay in a 3.5 m lane (0.875 m to spare each side)
     # Calm town driving: between 15 and 30 km/h on average.
     assert 15 / 3.6 <= town.route_length() / seconds <= 30 / 3.6
+
+
+# -- the score ------------------------------------------------------------------------------
+
+from embodied_bench.tasks.drive import score as S  # noqa: E402
+
+
+def test_the_score_multiplies_completion_by_each_infractions_penalty():
+    assert S.route_score(1.0, ["vehicle", "red_light"]) == pytest.approx(0.42)
+    assert S.route_score(0.5, []) == 0.5
+    assert S.route_score(1.0, ["pedestrian", "pedestrian"]) == pytest.approx(0.25)
+    assert S.route_score(0.8, ["static"]) == pytest.approx(0.52)
+    assert S.route_success(1.0, ["red_light"]) and not S.route_success(1.0, ["static"]) and not S.route_success(0.99, [])
+
+
+def test_a_set_of_routes_scores_the_mean_of_their_scores():
+    # Mean of (1 * 0.6, 0.5 * 1) = 0.55; the mean completion times the mean penalty would be 0.6.
+    assert S.town_set_score([1.0, 0.5], [["vehicle"], []]) == pytest.approx(0.55)
+
+
+def test_bad_score_input_is_named():
+    with pytest.raises(ValueError, match="unknown infraction 'speeding'; the kinds are pedestrian, vehicle, static, red_light"):
+        S.route_score(1.0, ["speeding"])
+    with pytest.raises(ValueError, match=r"route completion must be in \[0, 1\], got 1.5"):
+        S.route_score(1.5, [])
+    with pytest.raises(ValueError, match="one completion and one list of infractions per route, got 2 and 1"):
+        S.town_set_score([1.0, 1.0], [[]])
