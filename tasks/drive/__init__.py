@@ -1,8 +1,15 @@
 """drive: learning to drive a car through town, as a learner driver does in about twenty
-hours of practice. Built so far: the car (``car``), a small hatchback in PyBullet whose
-turning circle and braking distances are checked against published figures; the towns
-(``town``): street grids from a seed with lanes, parking, traffic lights, parked and
-moving cars' places, pedestrian crossings and a route, at three levels; the route as a path and a controller that drives it; the score (route completion times infraction penalties). The env (the
-others moving by simple rules, the two interfaces, the score), its oracle and its
-registration come next; until then this family registers no task (``embodied_bench.tasks``
-does not import it), so nothing lists or runs it."""
+hours of practice. Built so far, each module tested on its own:
+
+* ``car``: a small hatchback in PyBullet whose turning circle and braking distances are
+  checked against published figures;
+* ``town``: street grids from a seed with lanes, parking, traffic lights, where parked
+  cars, other cars and crossing pedestrians are, and a route, at three levels;
+* ``route``: the route as a path through the lanes, and a controller that drives it;
+* ``score``: route completion times the penalty of each infraction.
+
+Not built yet: the env (the others moving by simple rules, the two interfaces,
+observations, guardrail cost), its oracle (the path follower obeying lights and giving
+way), town validation by that oracle, and the registration. Until then this family
+registers no task (``embodied_bench.tasks`` does not import it), so nothing lists or runs
+it."""
