@@ -340,3 +340,80 @@ def test_bad_score_input_is_named():
         S.route_score(1.5, [])
     with pytest.raises(ValueError, match="one completion and one list of infractions per route, got 2 and 1"):
         S.town_set_score([1.0, 1.0], [[]])
+
+
+# -- everyone else --------------------------------------------------------------------------
+
+from embodied_bench.tasks.drive import others as O  # noqa: E402
+
+
+def _line_town(light_offset: float | None = None) -> T.Town:
+    """Four junctions in a row along x, 80 m apart; a car starts on the first street
+    driving east; a light at the second junction when ``light_offset`` is given."""
+    nodes = tuple((80.0 * i, 0.0) for i in range(4)) + ((80.0, 80.0),)
+    roads = ((0, 1), (1, 2), (2, 3), (1, 4))
+    lights = (T.Light(1, light_offset),) if light_offset is not None else ()
+    return T.Town(0, "traffic", nodes, roads, lights, (), (T.Spot(0, 1, 20.0),), (), T.Spot(2, 1, 20.0), T.Spot(2, 1, 60.0), (2,))
+
+
+def test_rectangles_and_circles_touch_as_drawn():
+    a = O._rect(0.0, 0.0, 0.0)
+    assert O.rects_overlap(a, O._rect(4.0, 0.0, 0.0)) and not O.rects_overlap(a, O._rect(4.1, 0.0, 0.0))
+    assert O.rects_overlap(a, O._rect(3.0, 2.0, math.pi / 4)) and not O.rects_overlap(a, O._rect(0.0, 3.0, math.pi / 2 - 0.01))
+    assert O.circle_touches_rect(np.array([2.3, 0.0]), 0.3, a) and not O.circle_touches_rect(np.array([2.4, 0.9]), 0.3, a)
+
+
+def test_a_car_stops_at_a_red_light_and_goes_on_green():
+    # At time 0 the east-west approach is red for 14 s more (offset puts north-south at green's start).
+    town = _line_town(light_offset=0.0)
+    others = O.Others(town, np.random.default_rng(0))
+    car = others.cars[0]
+    stop = car.stops[0][0]
+    light = town.lights[0]
+    assert light.state(0.0, north_south=False) == "red"
+    while light.state(others.t, north_south=False) == "red":
+        others.step(0.1)
+        assert car.s + O.CAR_LENGTH / 2 <= stop + 0.5  # never past the stop line on red
+    assert car.speed < 0.1
+    for _ in range(100):
+        others.step(0.1)
+    assert car.s > stop + 10.0  # through on green
+
+
+def test_a_car_keeps_behind_the_learners_car():
+    town = _line_town()
+    others = O.Others(town, np.random.default_rng(0))
+    ego = town.lane_point(T.Spot(0, 1, 60.0))  # stopped in the lane, 40 m ahead
+    for _ in range(300):
+        others.step(0.1, ego)
+    x, _, _ = others.cars[0].pose()
+    assert 1.5 <= (ego[0] - x) - O.CAR_LENGTH <= 6.0 and others.cars[0].speed < 0.1  # about the jam gap, 2 m
+
+
+@pytest.mark.parametrize("seed", [1, 11, 18])
+def test_no_one_else_collides_and_pedestrians_wait_for_a_gap(seed):
+    town = T.generate(seed, "pedestrians-and-lights")
+    others = O.Others(town, np.random.default_rng(seed))
+    start = [c.s for c in others.cars]
+    for _ in range(900):  # 90 s
+        was_crossing = [p.crossing for p in others.pedestrians]
+        others.step(0.1)
+        rects = others.car_rects()
+        assert not any(O.rects_overlap(a, b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+        assert not any(O.circle_touches_rect(p, O.PEDESTRIAN_RADIUS, r) for p in others.pedestrian_positions() for r in rects)
+        for p, before in zip(others.pedestrians, was_crossing):
+            if p.crossing and not before:  # just stepped out: no car near
+                mid = (p.a + p.b) / 2
+                assert all(np.linalg.norm(r.mean(axis=0) - mid) > O.Pedestrian.GAP - 1.0 for r in rects)
+    assert np.mean([c.s - s for c, s in zip(others.cars, start)]) > 200.0  # traffic flows
+    assert any(p.crossing or not np.allclose(p.position, p.a) for p in others.pedestrians)
+
+
+def test_everyone_else_moves_the_same_from_the_same_seed():
+    runs = []
+    for _ in range(2):
+        others = O.Others(T.generate(3, "pedestrians-and-lights"), np.random.default_rng(7))
+        for _ in range(200):
+            others.step(0.1)
+        runs.append(([c.s for c in others.cars], [tuple(p) for p in others.pedestrian_positions()]))
+    assert runs[0] == runs[1]

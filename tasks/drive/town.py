@@ -201,7 +201,7 @@ def generate(seed: int, level: str) -> Town:
     lit = sorted(rng.choice(junctions, size=(len(junctions) + 1) // 2, replace=False).tolist()) if junctions else []
     lights = tuple(Light(int(n), float(rng.uniform(0, Light.CYCLE))) for n in lit)
     parked = tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(6, 13))))
-    cars = tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(4, 9))))
+    cars = _spaced(town, tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(4, 9)))))
     crossings = tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(3, 7))))
     with_traffic = level != "empty"
     full = level == "pedestrians-and-lights"
@@ -242,3 +242,12 @@ def _away_from(town: Town, cars: tuple[Spot, ...], start: Spot, goal: Spot) -> t
 def _from_first(town: Town, spot: Spot) -> float:
     """Distance from the road's first junction, whatever the direction."""
     return spot.s if spot.direction > 0 else town.length(spot.road) - spot.s
+
+
+def _spaced(town: Town, cars: tuple[Spot, ...]) -> tuple[Spot, ...]:
+    """Cars in the same lane at least 10 m apart (the later one dropped)."""
+    kept: list[Spot] = []
+    for car in cars:
+        if all(c.road != car.road or c.direction != car.direction or abs(c.s - car.s) >= 10.0 for c in kept):
+            kept.append(car)
+    return tuple(kept)

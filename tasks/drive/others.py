@@ -1,0 +1,319 @@
+"""Everyone else in a town: other cars and pedestrians, moved by simple rules at the
+control rate (kinematics, not physics: they are scenery that behaves, and cheap).
+
+Other cars drive random routes through the lanes (``route_path``'s curves through
+junctions). Each keeps its distance with the intelligent driver model (Treiber et al.,
+2000): it follows whatever is ahead of it in its lane (a car, the learner's car, a
+pedestrian on the road, or the stop line of a red or amber light it can still stop for),
+and enters a junction only when no other car is in it. Pedestrians walk across the road at
+their crossing at 1.4 m/s, wait on the far pavement, and walk back.
+
+Footprints are rectangles (cars) and circles (pedestrians); ``overlaps`` tells whether a
+car's rectangle touches any of them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from embodied_bench.tasks.drive.route import CORNER, _resample
+from embodied_bench.tasks.drive.town import LANE_WIDTH, PARKING_WIDTH, ROAD_HALF_WIDTH, Spot, Town
+
+CAR_LENGTH, CAR_WIDTH = 4.05, 1.75
+PEDESTRIAN_RADIUS = 0.3
+WALK = 1.4
+"""Walking speed (m/s)."""
+DESIRED_SPEED = 30 / 3.6
+"""Other cars' cruising speed (m/s)."""
+_IDM = dict(accel=1.5, brake=2.0, headway=1.2, gap=2.0)
+"""The intelligent driver model's maximum acceleration and comfortable braking (m/s²),
+time headway (s) and jam gap (m): town traffic."""
+LOOK = 50.0
+"""How far ahead along its path a car looks (m)."""
+RESERVE = 25.0
+"""A car claims a junction this far before its stop line (m)."""
+
+
+def _legs(town: Town, rng: np.random.Generator, spot: Spot, junctions: int) -> list[int]:
+    """A random drive from ``spot``: the junctions it passes, never turning back."""
+    a, b = town.roads[spot.road]
+    prev, at = (a, b) if spot.direction > 0 else (b, a)
+    chain = [prev, at]
+    for _ in range(junctions):
+        options = [v for _, v in town.neighbours(chain[-1]) if v != chain[-2]] or [chain[-2]]
+        chain.append(int(options[int(rng.integers(len(options)))]))
+    return chain
+
+
+def _path(town: Town, chain: list[int], start: Spot) -> tuple[np.ndarray, list[tuple[float, int, bool]]]:
+    """The lane path along junctions ``chain`` from ``start``, and each junction's entry:
+    ``(arc length of its stop line, junction, whether the approach runs north-south)``."""
+    from embodied_bench.tasks.drive.route import _lane_line, turn_between
+
+    points = [np.array(town.lane_point(start)[:2])]
+    stops: list[tuple[int, int, bool]] = []  # (index of the entry point, junction, north-south)
+    for i in range(1, len(chain) - 1):
+        before, at, after = chain[i - 1], chain[i], chain[i + 1]
+        p_in, d_in = _lane_line(town, before, at)
+        p_out, d_out = _lane_line(town, at, after)
+        centre = np.asarray(town.nodes[at])
+        entry = p_in + d_in * ((centre - p_in) @ d_in - ROAD_HALF_WIDTH - CORNER)
+        exit_ = p_out + d_out * ((centre - p_out) @ d_out + ROAD_HALF_WIDTH + CORNER)
+        if before == after or turn_between(town, before, at, after) == "straight":
+            control = centre + (entry - centre) * 0.0 if before == after else (entry + exit_) / 2
+        else:
+            t = np.linalg.solve(np.column_stack([d_in, -d_out]), p_out - p_in)[0]
+            control = p_in + t * d_in
+        points.append(entry)
+        stops.append((len(points) - 1, at, abs(d_in[1]) > 0.5))
+        s = np.linspace(0.0, 1.0, 12)[1:-1, None]
+        points.extend((1 - s) ** 2 * entry + 2 * s * (1 - s) * control + s**2 * exit_)
+        points.append(exit_)
+    raw = np.array(points)
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(raw, axis=0), axis=1))])
+    return _resample(raw, 1.0), [(float(arc[k]), at, ns) for k, at, ns in stops]
+
+
+@dataclass
+class OtherCar:
+    path: np.ndarray
+    stops: list[tuple[float, int, bool]]
+    """Each junction on the path: (arc length of its stop line, junction, north-south)."""
+    s: float = 0.0
+    speed: float = DESIRED_SPEED
+    arc: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(self.path, axis=0), axis=1))])
+
+    def pose(self) -> tuple[float, float, float]:
+        """(x, y, heading) at the car's centre."""
+        i = int(np.clip(np.searchsorted(self.arc, self.s), 1, len(self.arc) - 1))
+        a, b = self.path[i - 1], self.path[i]
+        t = (self.s - self.arc[i - 1]) / max(self.arc[i] - self.arc[i - 1], 1e-9)
+        x, y = a + t * (b - a)
+        return float(x), float(y), math.atan2(b[1] - a[1], b[0] - a[0])
+
+    @property
+    def done(self) -> bool:
+        return self.s >= self.arc[-1] - 1.0
+
+    def junction_span(self, stop: float) -> tuple[float, float]:
+        """The arc lengths between which the car is inside the junction whose stop line is at ``stop``."""
+        return stop, stop + 2 * (ROAD_HALF_WIDTH + CORNER) + CAR_LENGTH
+
+
+@dataclass
+class Pedestrian:
+    """Crosses the road between pavement points ``a`` and ``b``: waits ``wait`` seconds on
+    a pavement (``first_wait`` the first time), then steps out once no car is within
+    ``GAP`` metres of the crossing, walks across at ``WALK`` and waits on the other side."""
+
+    a: np.ndarray
+    b: np.ndarray
+    first_wait: float
+    wait: float
+    position: np.ndarray = field(init=False)
+    target: np.ndarray = field(init=False)
+    timer: float = field(init=False)
+    crossing: bool = False
+
+    GAP = 20.0
+
+    def __post_init__(self) -> None:
+        self.position, self.target, self.timer = self.a.copy(), self.b, self.first_wait
+
+    @property
+    def on_road(self) -> bool:
+        mid = (self.a + self.b) / 2
+        return float(np.linalg.norm(self.position - mid)) < ROAD_HALF_WIDTH - PARKING_WIDTH + PEDESTRIAN_RADIUS
+
+    def step(self, dt: float, cars: list[np.ndarray]) -> None:
+        if not self.crossing:
+            self.timer -= dt
+            mid = (self.a + self.b) / 2
+            if self.timer <= 0 and all(float(np.linalg.norm(c - mid)) > self.GAP for c in cars):
+                self.crossing = True
+            return
+        to_go = self.target - self.position
+        d = float(np.linalg.norm(to_go))
+        if d <= WALK * dt:
+            self.position = self.target.copy()
+            self.target = self.a if self.target is self.b else self.b
+            self.crossing, self.timer = False, self.wait
+        else:
+            self.position = self.position + to_go / d * WALK * dt
+
+
+def _rect(x: float, y: float, heading: float, length: float = CAR_LENGTH, width: float = CAR_WIDTH) -> np.ndarray:
+    c, s = math.cos(heading), math.sin(heading)
+    half = np.array([[length / 2, width / 2], [length / 2, -width / 2], [-length / 2, -width / 2], [-length / 2, width / 2]])
+    return np.array([x, y]) + half @ np.array([[c, s], [-s, c]])
+
+
+def rects_overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two convex quadrilaterals (4 corners each, in order) overlap (separating axes)."""
+    for poly in (a, b):
+        for i in range(4):
+            edge = poly[(i + 1) % 4] - poly[i]
+            axis = np.array([-edge[1], edge[0]])
+            pa, pb = a @ axis, b @ axis
+            if pa.max() < pb.min() or pb.max() < pa.min():
+                return False
+    return True
+
+
+def circle_touches_rect(centre: np.ndarray, radius: float, rect: np.ndarray) -> bool:
+    """Whether a circle touches a rectangle given by its 4 corners in order."""
+    origin, u, v = rect[0], rect[1] - rect[0], rect[3] - rect[0]
+    lu, lv = float(u @ u), float(v @ v)
+    t = np.clip((centre - origin) @ u / lu, 0.0, 1.0)
+    w = np.clip((centre - origin) @ v / lv, 0.0, 1.0)
+    nearest = origin + t * u + w * v
+    return float(np.linalg.norm(centre - nearest)) <= radius
+
+
+class Others:
+    """The other cars and pedestrians of a town (none at level ``empty``), from the run's
+    ``rng``. ``step(dt, t, ego)`` moves them ``dt`` seconds on to time ``t + dt``, with the
+    learner's car at ``ego`` = (x, y, heading) as a car to keep behind."""
+
+    def __init__(self, town: Town, rng: np.random.Generator) -> None:
+        self.town = town
+        self.t = 0.0
+        self.cars: list[OtherCar] = []
+        for spot in town.cars:
+            chain = _legs(town, rng, spot, 30)
+            path, stops = _path(town, chain, spot)
+            self.cars.append(OtherCar(path, stops))
+        self.pedestrians: list[Pedestrian] = []
+        for spot in town.crossings:
+            x, y, heading = town.lane_point(spot, 0.0)
+            across = np.array([math.sin(heading), -math.cos(heading)]) * ROAD_HALF_WIDTH
+            a, b = np.array([x, y]) + spot.direction * across, np.array([x, y]) - spot.direction * across
+            self.pedestrians.append(Pedestrian(a, b, float(rng.uniform(0, 30)), float(rng.uniform(15, 40))))
+        self.reserved: dict[int, int] = {}
+        """Junction -> index of the car that may drive through it now (first come, first through)."""
+
+    # -- where everyone is ----------------------------------------------------------------
+
+    def car_rects(self) -> list[np.ndarray]:
+        return [_rect(*car.pose()) for car in self.cars if not car.done]
+
+    def pedestrian_positions(self) -> list[np.ndarray]:
+        return [p.position.copy() for p in self.pedestrians]
+
+    def parked_rects(self) -> list[np.ndarray]:
+        return [_rect(*self.town.lane_point(spot, LANE_WIDTH + PARKING_WIDTH / 2)) for spot in self.town.parked]
+
+    def overlaps(self, rect: np.ndarray) -> str | None:
+        """What a car's rectangle touches: ``"pedestrian"``, ``"vehicle"``, ``"static"``
+        (a parked car), or None."""
+        if any(circle_touches_rect(p, PEDESTRIAN_RADIUS, rect) for p in self.pedestrian_positions()):
+            return "pedestrian"
+        if any(rects_overlap(rect, other) for other in self.car_rects()):
+            return "vehicle"
+        if any(rects_overlap(rect, other) for other in self.parked_rects()):
+            return "static"
+        return None
+
+    def light(self, node: int):
+        for light in self.town.lights:
+            if light.node == node:
+                return light
+        return None
+
+    # -- moving ---------------------------------------------------------------------------
+
+    def _gap_ahead(self, me_index: int, ego: tuple[float, float, float] | None) -> tuple[float, float]:
+        """(gap in metres, speed of what is there) to the nearest thing ahead in my lane."""
+        me = self.cars[me_index]
+        gap, lead_speed = math.inf, 0.0
+        ahead = (me.arc > me.s) & (me.arc < me.s + LOOK)
+        if not ahead.any():
+            return gap, lead_speed
+        lane = me.path[ahead]
+        lane_arc = me.arc[ahead]
+
+        def along(point: np.ndarray, width: float) -> float | None:
+            d = np.linalg.norm(lane - point, axis=1)
+            k = int(np.argmin(d))
+            return float(lane_arc[k] - me.s) if d[k] < width else None
+
+        for other in self.cars:
+            if other is me or other.done:
+                continue
+            x, y, _ = other.pose()
+            ds = along(np.array([x, y]), LANE_WIDTH / 2)
+            if ds is not None and ds - CAR_LENGTH < gap:
+                gap, lead_speed = ds - CAR_LENGTH, other.speed
+        if ego is not None:
+            ds = along(np.array(ego[:2]), LANE_WIDTH / 2 + 0.5)
+            if ds is not None and ds - CAR_LENGTH < gap:
+                gap, lead_speed = ds - CAR_LENGTH, 0.0
+        for p in self.pedestrians:
+            if p.on_road:  # anywhere on the carriageway: they walk into my lane
+                ds = along(p.position, LANE_WIDTH * 1.5 + 0.5)
+                if ds is not None and ds - CAR_LENGTH / 2 - 1.0 < gap:
+                    gap, lead_speed = ds - CAR_LENGTH / 2 - 1.0, 0.0
+        for stop, node, north_south in me.stops:
+            front = me.s + CAR_LENGTH / 2
+            if not 0.0 <= stop - front < LOOK:
+                continue
+            light = self.light(node)
+            must_stop = False
+            if light is not None:
+                state = light.state(self.t, north_south)
+                # Amber: stop if it can at comfortable braking, else go on through.
+                must_stop = state == "red" or (state == "amber" and me.speed**2 / (2 * _IDM["brake"]) < stop - front)
+            holder = self.reserved.get(node)
+            if holder is not None and holder != me_index:
+                must_stop = True
+            if must_stop and stop - front < gap:
+                gap, lead_speed = stop - front, 0.0
+        return gap, lead_speed
+
+    def _reserve(self) -> None:
+        """Each junction goes to the car nearest its stop line among those within
+        ``RESERVE`` metres of it or inside it, and stays that car's until it has left."""
+        near: dict[int, list[tuple[float, int]]] = {}
+        for k, car in enumerate(self.cars):
+            if car.done:
+                continue
+            for stop, node, _ in car.stops:
+                lo, hi = car.junction_span(stop)
+                if lo - RESERVE <= car.s + CAR_LENGTH / 2 and car.s - CAR_LENGTH / 2 <= hi:
+                    near.setdefault(node, []).append((stop - car.s - CAR_LENGTH / 2, k))
+        for node in list(self.reserved):
+            if all(k != self.reserved[node] for _, k in near.get(node, [])):
+                del self.reserved[node]
+        for node, waiting in near.items():
+            if node not in self.reserved:
+                self.reserved[node] = min(waiting)[1]
+
+    def step(self, dt: float, ego: tuple[float, float, float] | None = None) -> None:
+        self._reserve()
+        centres = [np.array(c.pose()[:2]) for c in self.cars if not c.done] + ([np.array(ego[:2])] if ego is not None else [])
+        for p in self.pedestrians:
+            p.step(dt, centres)
+        accels = []
+        for k, car in enumerate(self.cars):
+            if car.done:
+                accels.append(0.0)
+                continue
+            gap, lead = self._gap_ahead(k, ego)
+            v = car.speed
+            free = 1 - (v / DESIRED_SPEED) ** 4
+            if math.isinf(gap):
+                accels.append(_IDM["accel"] * free)
+                continue
+            wanted = _IDM["gap"] + max(0.0, v * _IDM["headway"] + v * (v - lead) / (2 * math.sqrt(_IDM["accel"] * _IDM["brake"])))
+            accels.append(_IDM["accel"] * (free - (wanted / max(gap, 0.1)) ** 2))
+        for car, a in zip(self.cars, accels):
+            # Never backwards, and never braking harder than a car can (8 m/s²).
+            a = max(a, -8.0)
+            v = max(0.0, car.speed + a * dt)
+            car.s += 0.5 * (car.speed + v) * dt
+            car.speed = v
+        self.t += dt
