@@ -1,12 +1,13 @@
 """Everyone else in a town: other cars and pedestrians, moved by simple rules at the
 control rate (kinematics, not physics: they are scenery that behaves, and cheap).
 
-Other cars drive random routes through the lanes (``route_path``'s curves through
-junctions). Each keeps its distance with the intelligent driver model (Treiber et al.,
-2000): it follows whatever is ahead of it in its lane (a car, the learner's car, a
-pedestrian on the road, or the stop line of a red or amber light it can still stop for),
-and enters a junction only when no other car is in it. Pedestrians walk across the road at
-their crossing at 1.4 m/s, wait on the far pavement, and walk back.
+Other cars drive random routes through the lanes (``lane_path``: the route's curves
+through junctions), starting from rest. Each keeps its distance with the intelligent
+driver model (Treiber et al., 2000): it follows whatever is ahead of it in its lane (a
+car, the learner's car, a pedestrian on the road, or the stop line of a red or amber
+light it can still stop for), and drives through a junction only while it holds it: cars
+take a junction in the order they come near it, on green. Pedestrians wait on the
+pavement, step out when no car is near, cross at 1.4 m/s, and later walk back.
 
 Footprints are rectangles (cars) and circles (pedestrians); ``overlaps`` tells whether a
 car's rectangle touches any of them."""
@@ -17,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from embodied_bench.tasks.drive.route import CORNER, _resample
+from embodied_bench.tasks.drive.route import CORNER, lane_path
 from embodied_bench.tasks.drive.town import LANE_WIDTH, PARKING_WIDTH, ROAD_HALF_WIDTH, Spot, Town
 
 CAR_LENGTH, CAR_WIDTH = 4.05, 1.75
@@ -44,35 +45,6 @@ def _legs(town: Town, rng: np.random.Generator, spot: Spot, junctions: int) -> l
         options = [v for _, v in town.neighbours(chain[-1]) if v != chain[-2]] or [chain[-2]]
         chain.append(int(options[int(rng.integers(len(options)))]))
     return chain
-
-
-def _path(town: Town, chain: list[int], start: Spot) -> tuple[np.ndarray, list[tuple[float, int, bool]]]:
-    """The lane path along junctions ``chain`` from ``start``, and each junction's entry:
-    ``(arc length of its stop line, junction, whether the approach runs north-south)``."""
-    from embodied_bench.tasks.drive.route import _lane_line, turn_between
-
-    points = [np.array(town.lane_point(start)[:2])]
-    stops: list[tuple[int, int, bool]] = []  # (index of the entry point, junction, north-south)
-    for i in range(1, len(chain) - 1):
-        before, at, after = chain[i - 1], chain[i], chain[i + 1]
-        p_in, d_in = _lane_line(town, before, at)
-        p_out, d_out = _lane_line(town, at, after)
-        centre = np.asarray(town.nodes[at])
-        entry = p_in + d_in * ((centre - p_in) @ d_in - ROAD_HALF_WIDTH - CORNER)
-        exit_ = p_out + d_out * ((centre - p_out) @ d_out + ROAD_HALF_WIDTH + CORNER)
-        if before == after or turn_between(town, before, at, after) == "straight":
-            control = centre + (entry - centre) * 0.0 if before == after else (entry + exit_) / 2
-        else:
-            t = np.linalg.solve(np.column_stack([d_in, -d_out]), p_out - p_in)[0]
-            control = p_in + t * d_in
-        points.append(entry)
-        stops.append((len(points) - 1, at, abs(d_in[1]) > 0.5))
-        s = np.linspace(0.0, 1.0, 12)[1:-1, None]
-        points.extend((1 - s) ** 2 * entry + 2 * s * (1 - s) * control + s**2 * exit_)
-        points.append(exit_)
-    raw = np.array(points)
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(raw, axis=0), axis=1))])
-    return _resample(raw, 1.0), [(float(arc[k]), at, ns) for k, at, ns in stops]
 
 
 @dataclass
@@ -127,7 +99,7 @@ class Pedestrian:
     @property
     def on_road(self) -> bool:
         mid = (self.a + self.b) / 2
-        return float(np.linalg.norm(self.position - mid)) < ROAD_HALF_WIDTH - PARKING_WIDTH + PEDESTRIAN_RADIUS
+        return float(np.linalg.norm(self.position - mid)) < ROAD_HALF_WIDTH + PEDESTRIAN_RADIUS
 
     def step(self, dt: float, cars: list[np.ndarray]) -> None:
         if not self.crossing:
@@ -176,8 +148,9 @@ def circle_touches_rect(centre: np.ndarray, radius: float, rect: np.ndarray) -> 
 
 class Others:
     """The other cars and pedestrians of a town (none at level ``empty``), from the run's
-    ``rng``. ``step(dt, t, ego)`` moves them ``dt`` seconds on to time ``t + dt``, with the
-    learner's car at ``ego`` = (x, y, heading) as a car to keep behind."""
+    ``rng``. ``step(dt, ego)`` moves them ``dt`` seconds on, with the learner's car at
+    ``ego`` = (x, y, heading) as a car to keep behind (taken as standing still) and to
+    leave a junction to."""
 
     def __init__(self, town: Town, rng: np.random.Generator) -> None:
         self.town = town
@@ -185,16 +158,18 @@ class Others:
         self.cars: list[OtherCar] = []
         for spot in town.cars:
             chain = _legs(town, rng, spot, 30)
-            path, stops = _path(town, chain, spot)
-            self.cars.append(OtherCar(path, stops))
+            path, stops = lane_path(town, chain, spot)
+            self.cars.append(OtherCar(path, stops, speed=0.0))
         self.pedestrians: list[Pedestrian] = []
         for spot in town.crossings:
             x, y, heading = town.lane_point(spot, 0.0)
-            across = np.array([math.sin(heading), -math.cos(heading)]) * ROAD_HALF_WIDTH
+            across = np.array([math.sin(heading), -math.cos(heading)]) * (ROAD_HALF_WIDTH + 1.0)  # on the pavement
             a, b = np.array([x, y]) + spot.direction * across, np.array([x, y]) - spot.direction * across
             self.pedestrians.append(Pedestrian(a, b, float(rng.uniform(0, 30)), float(rng.uniform(15, 40))))
         self.reserved: dict[int, int] = {}
-        """Junction -> index of the car that may drive through it now (first come, first through)."""
+        """Junction -> index of the car that may drive through it now."""
+        self.arrived: dict[tuple[int, int], float] = {}
+        """(junction, car index) -> when the car came within ``RESERVE`` of its stop line."""
 
     # -- where everyone is ----------------------------------------------------------------
 
@@ -257,43 +232,61 @@ class Others:
                 ds = along(p.position, LANE_WIDTH * 1.5 + 0.5)
                 if ds is not None and ds - CAR_LENGTH / 2 - 1.0 < gap:
                     gap, lead_speed = ds - CAR_LENGTH / 2 - 1.0, 0.0
+        front = me.s + CAR_LENGTH / 2
         for stop, node, north_south in me.stops:
-            front = me.s + CAR_LENGTH / 2
-            if not 0.0 <= stop - front < LOOK:
+            to_line = stop - front
+            if not -1.0 <= to_line < LOOK:  # a junction passed, or too far to matter
                 continue
-            light = self.light(node)
             must_stop = False
-            if light is not None:
+            light = self.light(node)
+            if light is not None and to_line >= 0:
                 state = light.state(self.t, north_south)
                 # Amber: stop if it can at comfortable braking, else go on through.
-                must_stop = state == "red" or (state == "amber" and me.speed**2 / (2 * _IDM["brake"]) < stop - front)
-            holder = self.reserved.get(node)
-            if holder is not None and holder != me_index:
+                must_stop = state == "red" or (state == "amber" and me.speed**2 / (2 * _IDM["brake"]) < to_line)
+            # Through a junction only while holding it: a wall at the stop line until then.
+            if self.reserved.get(node) != me_index and to_line < RESERVE:
                 must_stop = True
-            if must_stop and stop - front < gap:
-                gap, lead_speed = stop - front, 0.0
+            if must_stop and max(to_line, 0.0) < gap:
+                gap, lead_speed = max(to_line, 0.0), 0.0
         return gap, lead_speed
 
-    def _reserve(self) -> None:
-        """Each junction goes to the car nearest its stop line among those within
-        ``RESERVE`` metres of it or inside it, and stays that car's until it has left."""
-        near: dict[int, list[tuple[float, int]]] = {}
+    def _allowed(self, car: OtherCar, node: int, north_south: bool) -> bool:
+        light = self.light(node)
+        return light is None or light.state(self.t, north_south) == "green"
+
+    def _reserve(self, ego: tuple[float, float, float] | None) -> None:
+        """Junctions are taken in the order cars come within ``RESERVE`` metres of their
+        stop lines (ties by index), by a car whose light is green (or that has none), while
+        the learner's car is not in the junction; a holder keeps it until it has left, or
+        gives it up if its light turns while it is still before its line."""
+        near: dict[int, list[tuple[float, int, bool, bool]]] = {}
         for k, car in enumerate(self.cars):
             if car.done:
                 continue
-            for stop, node, _ in car.stops:
+            for stop, node, north_south in car.stops:
                 lo, hi = car.junction_span(stop)
-                if lo - RESERVE <= car.s + CAR_LENGTH / 2 and car.s - CAR_LENGTH / 2 <= hi:
-                    near.setdefault(node, []).append((stop - car.s - CAR_LENGTH / 2, k))
-        for node in list(self.reserved):
-            if all(k != self.reserved[node] for _, k in near.get(node, [])):
+                front = car.s + CAR_LENGTH / 2
+                if lo - RESERVE <= front and car.s - CAR_LENGTH / 2 <= hi:
+                    self.arrived.setdefault((node, k), self.t)
+                    near.setdefault(node, []).append((self.arrived[(node, k)], k, north_south, front > stop))
+        present = {(node, k) for node, waiting in near.items() for _, k, _, _ in waiting}
+        for key in [key for key in self.arrived if key not in present]:  # gone through
+            del self.arrived[key]
+        for node, holder in list(self.reserved.items()):
+            mine = [w for w in near.get(node, []) if w[1] == holder]
+            if not mine or (not mine[0][3] and not self._allowed(self.cars[holder], node, mine[0][2])):
                 del self.reserved[node]
         for node, waiting in near.items():
-            if node not in self.reserved:
-                self.reserved[node] = min(waiting)[1]
+            if node in self.reserved:
+                continue
+            if ego is not None and float(np.linalg.norm(np.asarray(ego[:2]) - self.town.nodes[node])) < ROAD_HALF_WIDTH + CORNER:
+                continue
+            ready = sorted((t, k) for t, k, north_south, _ in waiting if self._allowed(self.cars[k], node, north_south))
+            if ready:
+                self.reserved[node] = ready[0][1]
 
     def step(self, dt: float, ego: tuple[float, float, float] | None = None) -> None:
-        self._reserve()
+        self._reserve(ego)
         centres = [np.array(c.pose()[:2]) for c in self.cars if not c.done] + ([np.array(ego[:2])] if ego is not None else [])
         for p in self.pedestrians:
             p.step(dt, centres)

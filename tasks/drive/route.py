@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from embodied_bench.tasks.drive.car import Car
-from embodied_bench.tasks.drive.town import LANE_WIDTH, ROAD_HALF_WIDTH, Spot, Town
+from embodied_bench.tasks.drive.town import BLOCK_SIZES, LANE_WIDTH, ROAD_HALF_WIDTH, Spot, Town
 
-TURNS = ("left", "straight", "right")
 CORNER = 4.0
-"""Kerb corner radius (m): turns begin this far before the junction's edge, so a right
-turn's curve (about 7.7 m) is one the car can steer (about 4.3 m at full lock)."""
+"""Turns begin this far before the junction's edge (m), so a right turn's tightest radius
+(about 5.5 m) is one the car can steer (about 4.3 m at full lock)."""
 ARRIVED = 2.5
 """A car stopped within this distance of the goal has arrived (m)."""
 
@@ -56,33 +55,61 @@ def _lane_line(town: Town, u: int, v: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(town.nodes[u]) + right * LANE_WIDTH / 2, d
 
 
+def junction_curve(town: Town, before: int, at: int, after: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Driving from ``before`` through junction ``at`` to ``after``: the point where the
+    lane coming in meets the turn (its stop line), the points of the curve through the
+    junction, and the point where the turn meets the lane going out. A turn back (``after
+    == before``, a dead end) curves through the junction's centre."""
+    p_in, d_in = _lane_line(town, before, at)
+    p_out, d_out = _lane_line(town, at, after)
+    centre = np.asarray(town.nodes[at])
+    entry = p_in + d_in * ((centre - p_in) @ d_in - ROAD_HALF_WIDTH - CORNER)
+    exit_ = p_out + d_out * ((centre - p_out) @ d_out + ROAD_HALF_WIDTH + CORNER)
+    if after == before:
+        control = centre
+    elif turn_between(town, before, at, after) == "straight":
+        control = (entry + exit_) / 2
+    else:  # where the two lane lines cross
+        t = np.linalg.solve(np.column_stack([d_in, -d_out]), p_out - p_in)[0]
+        control = p_in + t * d_in
+    s = np.linspace(0.0, 1.0, 12)[1:-1, None]
+    return entry, (1 - s) ** 2 * entry + 2 * s * (1 - s) * control + s**2 * exit_, exit_
+
+
+def lane_path(town: Town, chain: list[int], start: Spot, end: Spot | None = None, spacing: float = 1.0) -> tuple[np.ndarray, list[tuple[float, int, bool]]]:
+    """The lane path from ``start`` through the junctions ``chain[1:-1]`` (``chain[0]``:
+    the junction behind the start) to ``end`` (or to the last curve's end), as ``(N, 2)``
+    points about ``spacing`` metres apart; and each junction's stop line on it: ``(arc
+    length, junction, whether the approach runs north-south)``."""
+    points: list[np.ndarray] = [np.array(town.lane_point(start)[:2])]
+    entries: list[tuple[np.ndarray, int, bool]] = []
+    for i in range(1, len(chain) - 1):
+        entry, curve, exit_ = junction_curve(town, chain[i - 1], chain[i], chain[i + 1])
+        d_in = _unit(town.nodes[chain[i - 1]], town.nodes[chain[i]])
+        entries.append((entry, chain[i], abs(float(d_in[1])) > 0.5))
+        points += [entry, *curve, exit_]
+    if end is not None:
+        points.append(np.array(town.lane_point(end)[:2]))
+    path = _resample(np.array(points), spacing)
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    # Stop lines measured on the path as resampled (chords in curves are shorter). Each is
+    # looked for within a street and a junction of the one before: a path that comes
+    # back the same way passes the same stop line again, later.
+    stops, k = [], 0
+    window = int((BLOCK_SIZES[1] + 2 * (ROAD_HALF_WIDTH + CORNER) + 10) / spacing)
+    for entry, node, north_south in entries:
+        k += int(np.argmin(np.linalg.norm(path[k : k + window] - entry, axis=1)))
+        stops.append((float(arc[k]), node, north_south))
+    return path, stops
+
+
 def route_path(town: Town, spacing: float = 1.0) -> np.ndarray:
     """``(N, 2)`` points about ``spacing`` metres apart along the route's lane centres."""
     a, b = town.roads[town.start.road]
     came = a if town.start.direction > 0 else b
     ga, gb = town.roads[town.goal.road]
     leave = gb if town.goal.direction > 0 else ga
-    chain = [came, *town.route, leave]
-    pieces: list[np.ndarray] = [np.array(town.lane_point(town.start)[:2])]
-    for i in range(1, len(chain) - 1):
-        before, at, after = chain[i - 1], chain[i], chain[i + 1]
-        p_in, d_in = _lane_line(town, before, at)
-        p_out, d_out = _lane_line(town, at, after)
-        centre = np.asarray(town.nodes[at])
-        # Where the lane coming in meets the junction's edge, and where the lane going out leaves it.
-        entry = p_in + d_in * ((centre - p_in) @ d_in - ROAD_HALF_WIDTH - CORNER)
-        exit_ = p_out + d_out * ((centre - p_out) @ d_out + ROAD_HALF_WIDTH + CORNER)
-        if turn_between(town, before, at, after) == "straight":
-            control = (entry + exit_) / 2
-        else:  # where the two lane lines cross
-            t = np.linalg.solve(np.column_stack([d_in, -d_out]), p_out - p_in)[0]
-            control = p_in + t * d_in
-        pieces.append(entry)
-        s = np.linspace(0.0, 1.0, 12)[1:-1, None]
-        pieces.extend((1 - s) ** 2 * entry + 2 * s * (1 - s) * control + s**2 * exit_)
-        pieces.append(exit_)
-    pieces.append(np.array(town.lane_point(town.goal)[:2]))
-    return _resample(np.array(pieces), spacing)
+    return lane_path(town, [came, *town.route, leave], town.start, town.goal, spacing)[0]
 
 
 def _resample(points: np.ndarray, spacing: float) -> np.ndarray:
@@ -137,11 +164,6 @@ class PathFollower:
         """Stopped within ``ARRIVED`` of the path's end."""
         return abs(car.speed) < 0.3 and float(np.linalg.norm(car.position - self.path[-1])) <= ARRIVED
 
-    @property
-    def remaining(self) -> float:
-        """Metres of path left from the nearest point reached."""
-        return float(self._arc[-1] - self._arc[self.progress])
-
     def controls(self, car: Car) -> tuple[float, float, float]:
         pos, heading, v = car.position, car.heading, car.speed
         window = self.path[self.progress : self.progress + 40]
@@ -155,6 +177,12 @@ class PathFollower:
         alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
         distance = max(float(np.linalg.norm(target - rear)), 1e-3)
         angle = math.atan2(2 * car.spec.wheelbase * math.sin(alpha), distance)
+        # That is the angle of a wheel on the car's centre line; the command sets the
+        # outer front wheel's, which turns less (Ackermann).
+        if abs(angle) > 1e-6:
+            wheelbase = car.spec.wheelbase
+            outer = math.atan(wheelbase / (wheelbase / math.tan(abs(angle)) + car.spec.track / 2))
+            angle = math.copysign(outer, angle)
         steer = float(np.clip(angle / car.spec.max_outer_steer, -1.0, 1.0))
         want = float(self.allowed[min(self.progress + 1, len(self.allowed) - 1)])
         error = want - v
@@ -177,4 +205,3 @@ def place_at_start(car: Car, town: Town, speed: float = 0.0) -> None:
     car.place(x, y, heading, speed)
 
 
-__all__ = ["TURNS", "PathFollower", "Spot", "curvature", "lateral_error", "place_at_start", "route_path", "route_turns", "turn_between"]

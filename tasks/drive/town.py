@@ -203,6 +203,8 @@ def generate(seed: int, level: str) -> Town:
     parked = tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(6, 13))))
     cars = _spaced(town, tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(4, 9)))))
     crossings = tuple(_spot(rng, town, int(r)) for r in rng.integers(0, len(roads), size=int(rng.integers(3, 7))))
+    # Parked cars a car length and more apart, and none where people cross.
+    parked = _spaced(town, parked, gap=6.0, keep_clear=crossings)
     with_traffic = level != "empty"
     full = level == "pedestrians-and-lights"
     return Town(
@@ -244,10 +246,13 @@ def _from_first(town: Town, spot: Spot) -> float:
     return spot.s if spot.direction > 0 else town.length(spot.road) - spot.s
 
 
-def _spaced(town: Town, cars: tuple[Spot, ...]) -> tuple[Spot, ...]:
-    """Cars in the same lane at least 10 m apart (the later one dropped)."""
+def _spaced(town: Town, spots: tuple[Spot, ...], gap: float = 10.0, keep_clear: tuple[Spot, ...] = ()) -> tuple[Spot, ...]:
+    """``spots`` on the same side of a road at least ``gap`` metres apart, and ``gap`` from
+    any spot of ``keep_clear`` on that road (a later spot too near is dropped)."""
     kept: list[Spot] = []
-    for car in cars:
-        if all(c.road != car.road or c.direction != car.direction or abs(c.s - car.s) >= 10.0 for c in kept):
-            kept.append(car)
+    for spot in spots:
+        near = [c for c in kept if c.road == spot.road and c.direction == spot.direction]
+        near += [c for c in keep_clear if c.road == spot.road]
+        if all(abs(_from_first(town, c) - _from_first(town, spot)) >= gap for c in near):
+            kept.append(spot)
     return tuple(kept)
