@@ -18,10 +18,12 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from embodied_bench.tasks.drive.car import CarSpec
 from embodied_bench.tasks.drive.route import CORNER, lane_path
-from embodied_bench.tasks.drive.town import LANE_WIDTH, PARKING_WIDTH, ROAD_HALF_WIDTH, Spot, Town
+from embodied_bench.tasks.drive.town import LANE_WIDTH, PARKING_WIDTH, ROAD_HALF_WIDTH, Light, Spot, Town
 
-CAR_LENGTH, CAR_WIDTH = 4.05, 1.75
+CAR_LENGTH, CAR_WIDTH = CarSpec().length, CarSpec().width
+"""Other cars are the learner's model of car."""
 PEDESTRIAN_RADIUS = 0.3
 WALK = 1.4
 """Walking speed (m/s)."""
@@ -166,6 +168,7 @@ class Others:
             across = np.array([math.sin(heading), -math.cos(heading)]) * (ROAD_HALF_WIDTH + 1.0)  # on the pavement
             a, b = np.array([x, y]) + spot.direction * across, np.array([x, y]) - spot.direction * across
             self.pedestrians.append(Pedestrian(a, b, float(rng.uniform(0, 30)), float(rng.uniform(15, 40))))
+        self._lights = {light.node: light for light in town.lights}
         self.reserved: dict[int, int] = {}
         """Junction -> index of the car that may drive through it now."""
         self.arrived: dict[tuple[int, int], float] = {}
@@ -193,11 +196,9 @@ class Others:
             return "static"
         return None
 
-    def light(self, node: int):
-        for light in self.town.lights:
-            if light.node == node:
-                return light
-        return None
+    def light(self, node: int) -> Light | None:
+        """The traffic lights at junction ``node``, if it has any."""
+        return self._lights.get(node)
 
     # -- moving ---------------------------------------------------------------------------
 
@@ -250,7 +251,8 @@ class Others:
                 gap, lead_speed = max(to_line, 0.0), 0.0
         return gap, lead_speed
 
-    def _allowed(self, car: OtherCar, node: int, north_south: bool) -> bool:
+    def _allowed(self, node: int, north_south: bool) -> bool:
+        """Whether an approach may enter junction ``node`` now: green, or no lights."""
         light = self.light(node)
         return light is None or light.state(self.t, north_south) == "green"
 
@@ -274,14 +276,14 @@ class Others:
             del self.arrived[key]
         for node, holder in list(self.reserved.items()):
             mine = [w for w in near.get(node, []) if w[1] == holder]
-            if not mine or (not mine[0][3] and not self._allowed(self.cars[holder], node, mine[0][2])):
+            if not mine or (not mine[0][3] and not self._allowed(node, mine[0][2])):
                 del self.reserved[node]
         for node, waiting in near.items():
             if node in self.reserved:
                 continue
             if ego is not None and float(np.linalg.norm(np.asarray(ego[:2]) - self.town.nodes[node])) < ROAD_HALF_WIDTH + CORNER:
                 continue
-            ready = sorted((t, k) for t, k, north_south, _ in waiting if self._allowed(self.cars[k], node, north_south))
+            ready = sorted((t, k) for t, k, north_south, _ in waiting if self._allowed(node, north_south))
             if ready:
                 self.reserved[node] = ready[0][1]
 
