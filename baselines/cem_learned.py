@@ -18,6 +18,7 @@ predicted cost (pessimistic about the guardrail)."""
 from __future__ import annotations
 
 import copy
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -64,6 +65,11 @@ class CEMLearnedConfig(CEMConfig, PlannerChoice, BaselineConfig):
     value_discount: float = 0.9
     """Beam search: the discount of the returns-to-go its value model is fitted to (the
     value of where a plan ends: what lies beyond the horizon)."""
+    refit_share: float = 1.0
+    """The share of the budget (in the task's budget unit: env steps, or episodes ended)
+    during which the models are refitted; after it they stay as they were, whatever the
+    world does then (1: refitted to the end). ``cem-learned-frozen`` stops after the first
+    third: the first world of every adapt variant."""
 
 
     def __post_init__(self) -> None:
@@ -72,6 +78,8 @@ class CEMLearnedConfig(CEMConfig, PlannerChoice, BaselineConfig):
         for name in ("ensemble", "features", "fit_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"cem-learned {name} must be at least 1")
+        if not 0.0 < self.refit_share <= 1.0:
+            raise ValueError(f"cem-learned refit_share must lie in (0, 1], got {self.refit_share}")
 
 
 def _scaling(space: gym.spaces.Box) -> tuple[np.ndarray, np.ndarray]:
@@ -311,6 +319,10 @@ class CEMLearned:
         self.space = copy.deepcopy(task.action_space)
         self.space.seed(int(act_ss.generate_state(1, np.uint32)[0]))
         self.steps = 0
+        self.episodes = 0
+        self.by_episodes = task.budget_unit == "episodes"
+        self.refit_until = math.ceil(c.refit_share * task.budget) if c.refit_share < 1.0 else None
+        """Budget spent after which the models are never refitted (None: never frozen)."""
         self.rewarded = 0
         """Transitions with their reward (task steps; play's are not): until
         ``random_steps`` of them, there is no reward model to plan on, so it explores."""
@@ -347,14 +359,51 @@ class CEMLearned:
 
     def observe(self, transition: Transition) -> None:
         self.rewarded += 1
+        self.episodes += bool(transition.terminated or transition.truncated)
         self.model.add(transition)
         if self.value is not None:
             self.value.add(self.model.scale(np.asarray(transition.observation)[None])[0], float(transition.reward), bool(transition.terminated or transition.truncated))
         self._count()
 
+    @property
+    def frozen(self) -> bool:
+        """Whether the models have stopped learning (more than ``refit_share`` of the budget
+        spent: a refit due at the share itself still happens)."""
+        return self.refit_until is not None and (self.episodes if self.by_episodes else self.rewarded) > self.refit_until
+
     def _count(self) -> None:
         self.steps += 1
+        if self.frozen:
+            return
         if self.steps >= min(self.config.random_steps, self.config.fit_every) and self.steps % self.config.fit_every == 0:
             self.model.fit()
             if self.value is not None:
                 self.value.fit()
+
+
+@dataclass(frozen=True)
+class CEMLearnedFrozenConfig(CEMLearnedConfig):
+    """``cem-learned``'s config on each task (its per-task changes included), with the
+    models refitted during the first third of the budget only."""
+
+    BASELINE: ClassVar[str] = "cem-learned-frozen"
+    """The baseline this configures (its own per-task changes come on top of
+    ``cem-learned``'s)."""
+
+    refit_share: float = 1 / 3
+    """As ``cem-learned``'s; a third: the first world of every adapt variant."""
+
+    @classmethod
+    def overrides(cls, task: Any) -> dict[str, Any]:
+        return {**CEMLearnedConfig.overrides(task), **super().overrides(task)}
+
+
+class CEMLearnedFrozen(CEMLearned):
+    """``cem-learned`` whose world model stops learning after the first third of the
+    budget: on the adapt variants, a model of the first world only. Against ``cem-learned``
+    (which keeps refitting) it shows what refitting is worth when the world changes."""
+
+    config_class = CEMLearnedFrozenConfig
+
+    def __init__(self, task: TaskInfo, seed: int, config: CEMLearnedConfig | None = None) -> None:
+        super().__init__(task, seed, config or CEMLearnedFrozenConfig.for_task(task))

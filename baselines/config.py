@@ -25,11 +25,12 @@ class BaselineConfig:
     @classmethod
     def overrides(cls, task: Any) -> dict[str, Any]:
         """The fields ``task`` (a name, ``TaskInfo``, ``TaskSpec`` or ``Task``) changes for
-        this baseline. An unregistered task is an error, never silently the defaults."""
-        from embodied_bench.registry import TASKS
+        this baseline (an adapt variant made with ``run --phases``: its plain task's). An
+        unregistered task is an error, never silently the defaults."""
+        from embodied_bench.registry import task_of
 
         name = task if isinstance(task, str) else getattr(task, "name")
-        return dict(TASKS.get(name).baseline_config.get(cls.BASELINE, {}))
+        return dict(task_of(name).baseline_config.get(cls.BASELINE, {}))
 
     @classmethod
     def for_task(cls: type[C], task: Any) -> C:

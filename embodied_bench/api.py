@@ -62,6 +62,57 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class WorldChange:
+    """A change of a family's world that the family's oracle still solves (its generator
+    validates every changed layout as it does the task's own): a named, versioned set of
+    the env's keyword arguments, declared with the task (``register_task(changes=...)``),
+    never a copy of the env. Adapt variants switch to it at a step the agent is not told."""
+
+    id: str
+    """Short name, e.g. ``"slippery"``."""
+    version: int
+    """Bumped whenever the keyword arguments (or what they do) change."""
+    description: str
+    """What changes, in words."""
+    env_kwargs: Mapping[str, Any]
+    """The env's keyword arguments that make the change, on top of the task's own."""
+
+    def __post_init__(self) -> None:
+        if not self.id or "@" in self.id or int(self.version) < 0:
+            raise ValueError(f"a world change needs a name without '@' and a version >= 0, got {self.id!r} v{self.version}")
+        if not self.env_kwargs:
+            raise ValueError(f"world change {self.id}: a change sets at least one of the env's keyword arguments")
+        object.__setattr__(self, "env_kwargs", _frozen(self.env_kwargs))
+
+    @property
+    def name(self) -> str:
+        """``"slippery@v0"``: how phases and records name it."""
+        return task_name(self.id, self.version)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of an adapt variant (``TaskSpec.phases``): the world the training env is
+    in from budget position ``start`` on."""
+
+    change: str
+    """The ``WorldChange`` name in force (``"slippery@v0"``), or ``""`` for the task's own
+    world."""
+    start: int
+    """Budget position (in the task's budget unit) where the phase begins; the first
+    phase begins at 0."""
+    env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """The change's env keyword arguments, copied from it so the record holds them."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "env_kwargs", dict(self.env_kwargs))
+
+    @property
+    def label(self) -> str:
+        return self.change or "own world"
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     """The protocol of one task: which env, how much the agent may learn from, how it is
     scored. Frozen and JSON-serialisable (``to_dict`` / ``from_dict``); a run record keeps
@@ -115,8 +166,9 @@ class TaskSpec:
     """A protocol variant of the task (the same env, layouts and budget, its own name
     ``<task>-<protocol>``): ``""`` (plain), ``"watch"`` (before the budget,
     ``Agent.pretrain`` is shown ``watch_episodes`` episodes of the task's
-    ``watch_dataset`` without their actions and rewards) or ``"play"`` (before the
-    budget, ``play_budget`` reward-free interactions on training layouts)."""
+    ``watch_dataset`` without their actions and rewards), ``"play"`` (before the
+    budget, ``play_budget`` reward-free interactions on training layouts) or
+    ``"adapt"`` (the world changes inside the budget: ``phases``)."""
     watch_dataset: str = ""
     """Watch variants: which dataset is watched (``"expert"`` or ``"mixed"``, see
     ``embodied_bench.datasets``)."""
@@ -125,6 +177,12 @@ class TaskSpec:
     play_budget: int = 0
     """Play variants: reward-free play before the budget, in the task's budget unit
     (rewards and success hidden, guardrail cost counted), counted by a ledger of its own."""
+    phases: tuple[Phase, ...] = ()
+    """Adapt variants: the worlds of the run, in order, each from its ``start`` (a
+    multiple of ``eval_every`` inside the budget, so every phase has evaluations of its
+    own). The training env changes at the first reset at or after a start; nothing tells
+    the agent. Every checkpoint evaluates the current phase's world and every earlier
+    phase's (at a change, the new world's too), on the same held-out layout indices."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", tuple(self.levels))
@@ -142,10 +200,31 @@ class TaskSpec:
             raise ValueError(f"task {self.id}: threshold must lie in [0, 1]")
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"task {self.id}: protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
-        wants = {"watch": self.watch_episodes > 0 and self.watch_dataset in WATCH_DATASETS, "play": self.play_budget > 0, "": True}[self.protocol]
-        extra = (self.protocol != "watch" and (self.watch_episodes or self.watch_dataset)) or (self.protocol != "play" and self.play_budget)
+        object.__setattr__(self, "phases", tuple(p if isinstance(p, Phase) else Phase(**p) for p in self.phases))
+        wants = {"watch": self.watch_episodes > 0 and self.watch_dataset in WATCH_DATASETS, "play": self.play_budget > 0, "adapt": len(self.phases) >= 1, "": True}[self.protocol]
+        extra = (self.protocol != "watch" and (self.watch_episodes or self.watch_dataset)) or (self.protocol != "play" and self.play_budget) or (self.protocol != "adapt" and self.phases)
         if not wants or extra:
-            raise ValueError(f"task {self.id}: a {self.protocol or 'plain'} task sets {'watch_dataset (one of ' + ', '.join(WATCH_DATASETS) + ') and watch_episodes > 0' if self.protocol == 'watch' else 'play_budget > 0' if self.protocol == 'play' else 'no watch or play fields'}, and nothing of the other protocols")
+            needs = {
+                "watch": "watch_dataset (one of " + ", ".join(WATCH_DATASETS) + ") and watch_episodes > 0",
+                "play": "play_budget > 0",
+                "adapt": "one phase or more",
+                "": "no watch, play or adapt fields",
+            }[self.protocol]
+            raise ValueError(f"task {self.id}: a {self.protocol or 'plain'} task sets {needs}, and nothing of the other protocols")
+        if self.phases:
+            self._check_phases()
+
+    def _check_phases(self) -> None:
+        starts = [p.start for p in self.phases]
+        if starts[0] != 0:
+            raise ValueError(f"task {self.id}: the first phase begins at 0, not {starts[0]}")
+        for before, phase in zip(self.phases, self.phases[1:]):
+            if phase.start <= before.start:
+                raise ValueError(f"task {self.id}: phase {phase.label} begins at {phase.start}, not after the phase before it ({before.start}); list phases in order")
+            if phase.start >= self.budget:
+                raise ValueError(f"task {self.id}: phase {phase.label} begins at {phase.start:,}, outside the budget of {self.budget:,} {self.budget_unit}; begin every phase inside it")
+            if phase.start % self.eval_every:
+                raise ValueError(f"task {self.id}: phase {phase.label} begins at {phase.start:,}, not at a checkpoint (every {self.eval_every:,} {self.budget_unit}); begin phases at checkpoints so each is evaluated")
 
     @property
     def name(self) -> str:
@@ -156,7 +235,7 @@ class TaskSpec:
     @property
     def plain_name(self) -> str:
         """The plain task this is a protocol variant of (itself for a plain task)."""
-        return task_name(self.id.removesuffix(f"-{self.protocol}") if self.protocol else self.id, self.version)
+        return task_name(plain_id(self.id, self.protocol), self.version)
 
     def scaled(self, scale: float) -> "TaskSpec":
         """The same protocol with the evaluation interval multiplied by ``scale`` (rounded,
@@ -171,11 +250,23 @@ class TaskSpec:
         full, rest = divmod(self.budget, self.eval_every)
         budget = full * eval_every + (max(1, min(eval_every - 1, round(rest * scale))) if rest else 0)
         play = max(1, round(self.play_budget * scale)) if self.play_budget else 0
-        return dataclasses.replace(self, budget=budget, eval_every=eval_every, play_budget=play)
+        # Phases begin at the same checkpoints of the scaled budget.
+        phases = tuple(dataclasses.replace(p, start=p.start // self.eval_every * eval_every) for p in self.phases)
+        return dataclasses.replace(self, budget=budget, eval_every=eval_every, play_budget=play, phases=phases)
 
     def level_of(self, index: int) -> str | None:
         """The level of held-out layout ``index`` (None for a task without levels)."""
         return self.levels[(index // self.level_block) % len(self.levels)] if self.levels else None
+
+    def phase_at(self, used: int) -> int:
+        """The phase whose world the training env is in once ``used`` budget units are
+        spent (0 for a task without phases)."""
+        return max((i for i, p in enumerate(self.phases) if p.start <= used), default=0)
+
+    def phase_evaluated(self, point: int) -> int:
+        """The phase a checkpoint at ``point`` belongs to: the one the agent last trained
+        in (a checkpoint at a phase's start ends the phase before it)."""
+        return max((i for i, p in enumerate(self.phases) if p.start < point), default=0)
 
     def checkpoints(self) -> list[int]:
         """Budget positions at which the harness evaluates: 0, every ``eval_every``, and
@@ -185,22 +276,26 @@ class TaskSpec:
         return points
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if not self.phases:
+            del data["phases"]  # a task whose world never changes records what it always did
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TaskSpec":
         data = dict(data)
         data["reference"] = Reference(**data["reference"])
+        data["phases"] = tuple(Phase(**p) for p in data.get("phases", ()))
         return cls(**data)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-PROTOCOLS: tuple[str, ...] = ("", "watch", "play")
+PROTOCOLS: tuple[str, ...] = ("", "watch", "play", "adapt")
 WATCH_DATASETS: tuple[str, ...] = ("expert", "mixed")
 
-RANKINGS: tuple[str, ...] = ("success", "score", "gain")
+RANKINGS: tuple[str, ...] = ("success", "score", "gain", "adaptation")
 
 
 @dataclass(frozen=True)
@@ -219,7 +314,10 @@ class Suite:
     graded scores, which credit progress before mastery); the other is shown beside it.
     ``"gain"``, for suites of protocol variants (watch, play): the IQM over seeds of the
     graded score's normalised AUC on the variant minus on its plain task with the same
-    seed, so a table ranks what the phase gave, never a raw score alone."""
+    seed, so a table ranks what the phase gave, never a raw score alone.
+    ``"adaptation"``, for suites of adapt variants (with their single-world references):
+    the average performance at the end (``metrics.adaptation``: a mean over tasks of each
+    task's mean over runs), with forgetting, forward transfer and recovery beside it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", tuple(self.tasks))
@@ -228,6 +326,15 @@ class Suite:
         variants = [t for t in self.tasks if "-watch@" in t or "-play@" in t]
         if (self.ranks_by == "gain") != bool(variants) or (variants and len(variants) != len(self.tasks)):
             raise ValueError(f"suite {self.name}: a suite of protocol variants (watch, play) ranks by gain, and only such a suite does")
+        adapting = [t for t in self.tasks if "-adapt@" in t or "-adapt-" in t]  # variants and their references
+        if (self.ranks_by == "adaptation") != bool(adapting) or (adapting and len(adapting) != len(self.tasks)):
+            raise ValueError(f"suite {self.name}: a suite of adapt variants ranks by adaptation, and only such a suite does")
+
+
+def plain_id(task_id: str, protocol: str) -> str:
+    """The id of the plain task a variant's id names (``"treat-reach-adapt-slippery"`` ->
+    ``"treat-reach"``)."""
+    return task_id[: task_id.rindex(f"-{protocol}")] if protocol and f"-{protocol}" in task_id else task_id
 
 
 def task_name(task_id: str, version: int) -> str:
@@ -297,6 +404,9 @@ class Task:
     no_expert: str = ""
     """Why the task has no expert, in words, where it has none (then no datasets, no watch
     variant)."""
+    changes: tuple[WorldChange, ...] = ()
+    """The changes of its world the family declares (``WorldChange``), each validated by
+    the family's generator and solved by its oracle; adapt variants are made of them."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "left_out", _frozen(self.left_out))
@@ -304,6 +414,10 @@ class Task:
         object.__setattr__(self, "env_defaults", _frozen(self.env_defaults))
         object.__setattr__(self, "baselines", tuple(self.baselines))
         object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "changes", tuple(self.changes))
+        names = [c.name for c in self.changes]
+        if len(set(c.id for c in self.changes)) != len(names):
+            raise ValueError(f"task {self.name}: a change is declared twice ({', '.join(names)}); bump its version instead")
         both = sorted(set(self.baselines) & set(self.left_out))
         if both:
             raise ValueError(f"task {self.name}: {', '.join(both)} both run and are left out")
@@ -311,6 +425,15 @@ class Task:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def change(self, name: str) -> WorldChange:
+        """The declared change ``name`` (``"slippery@v0"``, or ``"slippery"`` for its only
+        version); ValueError naming the ones there are."""
+        for c in self.changes:
+            if name in (c.name, c.id):
+                return c
+        known = ", ".join(c.name for c in self.changes) or "none"
+        raise ValueError(f"task {self.name} declares no world change {name!r} (it declares: {known})")
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Generic, Iterator, TypeVar
 
 import gymnasium as gym
 
-from embodied_bench.api import CIBudget, Suite, Task, TaskSpec
+from embodied_bench.api import CIBudget, Phase, Suite, Task, TaskSpec, WorldChange, plain_id, task_name
 
 T = TypeVar("T")
 
@@ -155,7 +157,7 @@ class TaskRegistry(Registry[Task]):
 
         def key(name: str) -> tuple[str, int, str]:
             spec = self._entries[name].spec  # type: ignore[union-attr]  (add() stores Task objects)
-            return (spec.id.removesuffix(f"-{spec.protocol}") if spec.protocol else spec.id, spec.version, spec.protocol)
+            return (plain_id(spec.id, spec.protocol), spec.version, spec.id)
 
         return sorted(self._entries, key=key)
 
@@ -227,6 +229,7 @@ def register_task(
     action_proposals: str | None = None,
     expert: str | None = None,
     no_expert: str = "",
+    changes: tuple[WorldChange, ...] = (),
 ) -> Task:
     """Register a task with gymnasium (string entry point, lazy import) and with ``TASKS``:
     its protocol and every fact the suite's tools read about it (see ``api.Task``). The
@@ -249,26 +252,141 @@ def register_task(
         env_defaults=env_defaults or {},
         expert=expert,
         no_expert=no_expert,
+        changes=tuple(changes),
     )
     TASKS.add(task)
     gym.register(id=spec.gym_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=dict(task.env_defaults))
     return task
 
 
+def adapt_phases(task: Task, phases: Any) -> tuple[Phase, ...]:
+    """``Phase``s from ``(change, start)`` pairs naming ``task``'s declared changes (``""``:
+    its own world), each with the change's env keyword arguments."""
+    out = []
+    for change, start in phases:
+        try:
+            kwargs = dict(task.change(change).env_kwargs) if change else {}
+            name = task.change(change).name if change else ""
+        except ValueError as exc:
+            raise RegistryError(str(exc)) from None
+        out.append(Phase(name, int(start), kwargs))
+    return tuple(out)
+
+
 def register_variant(task_name: str, protocol: str, *, baselines: tuple[str, ...] | None = None, **fields: Any) -> Task:
-    """Register a protocol variant of a registered task (``"watch"`` or ``"play"``, with
-    its ``TaskSpec`` fields): the same env, layouts, budget and facts, named
+    """Register a protocol variant of a registered task (``"watch"``, ``"play"`` or
+    ``"adapt"``, with its ``TaskSpec`` fields; an adapt variant's ``phases`` as
+    ``(change name, start)`` pairs): the same env, layouts, budget and facts, named
     ``<id>-<protocol>@v<N>`` (not a copy of the env; its gym id stays the plain task's).
     ``baselines``: the reference baselines whose gain the variant shows (default: the
     plain task's); the others stay left out for the plain task's reasons."""
     base = TASKS.get(task_name)
     if base.spec.protocol:
         raise RegistryError(f"{task_name} is a protocol variant already")
-    spec = dataclasses.replace(base.spec, id=f"{base.spec.id}-{protocol}", protocol=protocol, **fields)
+    if "phases" in fields:
+        fields["phases"] = adapt_phases(base, fields["phases"])
+    try:
+        spec = dataclasses.replace(base.spec, id=f"{base.spec.id}-{protocol}", protocol=protocol, **fields)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from None
     chosen = tuple(baselines) if baselines is not None else base.baselines
     task = dataclasses.replace(base, spec=spec, tags=(*base.tags, protocol), baselines=chosen, left_out={k: v for k, v in base.left_out.items() if k not in chosen})
     TASKS.add(task)
     return task
+
+
+def register_adapt(task_name: str, phases: Any, *, budget: int, eval_every: int, baselines: tuple[str, ...] | None = None) -> Task:
+    """Register the adapt variant of ``task_name`` (``<id>-adapt@v<N>``): ``phases`` as
+    ``(change name, start)`` pairs (``""``: the task's own world) of equal length inside
+    ``budget``, and with it one single-world reference per world it visits
+    (``<id>-adapt-<change id or "own">@v<N>``: the same agent learning that world alone for
+    one phase's length, evaluated as often), against which forward transfer is measured."""
+    base = TASKS.get(task_name)
+    resolved = adapt_phases(base, phases)
+    lengths = {b.start - a.start for a, b in zip(resolved, resolved[1:])} | {budget - resolved[-1].start}
+    if len(lengths) != 1:
+        raise RegistryError(f"{task_name}: the phases of an adapt variant are of equal length (so each has a single-world reference), got starts {[p.start for p in resolved]} in a budget of {budget}")
+    variant = register_variant(task_name, "adapt", baselines=baselines, budget=budget, eval_every=eval_every, phases=phases)
+    length = lengths.pop()
+    for i in dict((p.change, i) for i, p in enumerate(resolved)).values():
+        task_id = adapt_reference(variant.spec, i).rpartition("@v")[0]
+        spec = dataclasses.replace(variant.spec, id=task_id, budget=length, phases=(dataclasses.replace(resolved[i], start=0),))
+        TASKS.add(dataclasses.replace(variant, spec=spec, tags=(*variant.tags, "adapt-reference")))
+    return variant
+
+
+def task_of(spec: TaskSpec | str) -> Task:
+    """The registered task a spec (or a versioned task name) runs: itself, or for an adapt
+    variant made on the command line (``run --phases``) the plain task whose family it
+    changes (its facts, e.g. the baselines' per-task configs, are that task's)."""
+    name = spec if isinstance(spec, str) else spec.name
+    if name in TASKS or "-adapt-" not in name:
+        return TASKS.get(name)
+    task_id, _, version = name.rpartition("@v")
+    return TASKS.get(task_name(plain_id(task_id, "adapt"), int(version)))
+
+
+def custom_adapt(task: str, phases: str) -> TaskSpec:
+    """An adapt variant of ``task`` with the phases of ``run --phases``:
+    ``CHANGE:START,...`` (the task's own world from 0 to the first start), inside the
+    task's budget; its id names the list (``<id>-adapt-<6 hex digits>``). Each change's
+    env is made once, train and eval, so one its family cannot validate is refused here.
+    RegistryError (one line) for a list that does not parse, an unknown change, a start
+    outside the budget or off the checkpoints."""
+    base = TASKS.get(task)
+    if base.spec.protocol:
+        raise RegistryError(f"--phases changes a plain task's world; {base.name} is a {base.spec.protocol} variant")
+    pairs: list[tuple[str, int]] = [("", 0)]
+    for part in filter(None, (p.strip() for p in phases.split(","))):
+        change, sep, start = part.rpartition(":")
+        if not sep or not change or not start.strip().replace("_", "").isdigit():
+            raise RegistryError(f"--phases {phases!r}: {part!r} is not CHANGE:START (e.g. slippery@v0:50000)")
+        pairs.append((change.strip(), int(start.replace("_", ""))))
+        if pairs[-1][1] == 0:
+            raise RegistryError(f"--phases {phases!r}: {part!r} begins at 0, where the task's own world runs; begin each change after it")
+    if len(pairs) < 2:
+        raise RegistryError(f"--phases {phases!r}: name at least one CHANGE:START")
+    resolved = adapt_phases(base, pairs)
+    digest = hashlib.sha256(json.dumps([[p.change, p.start] for p in resolved]).encode()).hexdigest()[:6]
+    try:
+        spec = dataclasses.replace(base.spec, id=f"{base.spec.id}-adapt-{digest}", protocol="adapt", phases=resolved)
+    except ValueError as exc:
+        raise RegistryError(f"--phases {phases!r}: {exc}") from None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is out of date.*")
+        own = gym.make(spec.gym_id, layout_split="train", **spec.env_kwargs)
+        try:
+            for phase in resolved[1:]:
+                for split in ("train", "eval"):
+                    try:
+                        env = gym.make(spec.gym_id, layout_split=split, **{**spec.env_kwargs, **phase.env_kwargs})
+                    except (ValueError, TypeError) as exc:
+                        raise RegistryError(f"--phases: {base.name}'s family cannot make world change {phase.change} ({exc})") from None
+                    same = env.observation_space == own.observation_space and env.action_space == own.action_space
+                    env.close()
+                    if not same:
+                        raise RegistryError(f"--phases: world change {phase.change} alters {base.name}'s observation or action space; a change must keep them")
+        finally:
+            own.close()
+    return spec
+
+
+def adapt_reference(spec: TaskSpec, phase: int) -> str:
+    """The name of the single-world reference of ``phase`` of adapt variant ``spec``
+    (``register_adapt``): ``<variant>-<change id, or "own">@v<N>``."""
+    world = spec.phases[phase].change.partition("@")[0] or "own"
+    return task_name(f"{spec.id}-{world}", spec.version)
+
+
+def declared_changes() -> list[tuple[str, WorldChange, list[str]]]:
+    """Every world change the plain tasks declare, once per family: ``(family, change,
+    the tasks that declare it)``."""
+    found: dict[tuple[str, str], tuple[WorldChange, list[str]]] = {}
+    for name in TASKS.names():
+        task = TASKS.get(name)
+        for change in task.changes if not task.spec.protocol else ():
+            found.setdefault((task.spec.family, change.name), (change, []))[1].append(name)
+    return [(family, change, tasks) for (family, _), (change, tasks) in found.items()]
 
 
 OFFICIAL_SUITES: set[str] = set()

@@ -21,3 +21,14 @@ register_suite("ett-core-v1", ("cat-climb-skill@v1", "cat-climb-motor@v1", "tabl
 # the same seeds, ranked by that gain, never by a raw score.
 register_suite("ett-watch-v0", ("cat-climb-skill-watch@v1", "table-clear-primitive-watch@v1", "table-clear-ee-watch@v1"), ranks_by="gain")
 register_suite("ett-play-v0", ("cat-climb-skill-play@v1", "cat-climb-motor-play@v1", "table-clear-primitive-play@v1", "table-clear-ee-play@v1"), ranks_by="gain")
+# When the world changes (README): each adapt variant with its single-world references
+# (forward transfer), ranked by the average performance at the end of the run.
+register_suite(
+    "ett-adapt-v0",
+    (
+        "cat-climb-skill-adapt@v1", "cat-climb-skill-adapt-own@v1", "cat-climb-skill-adapt-slippery@v1", "cat-climb-skill-adapt-weak-jumps@v1",
+        "table-clear-primitive-adapt@v1", "table-clear-primitive-adapt-own@v1", "table-clear-primitive-adapt-new-rules@v1", "table-clear-primitive-adapt-cluttered@v1",
+        "treat-reach-adapt@v1", "treat-reach-adapt-own@v1", "treat-reach-adapt-other-layouts@v1", "treat-reach-adapt-slippery@v1",
+    ),
+    ranks_by="adaptation",
+)

@@ -213,6 +213,39 @@ def test_cem_learned_model_learns_treat_reach_dynamics_and_progress_reward():
     env.close()
 
 
+def test_cem_learned_frozen_refits_as_cem_learned_for_a_third_of_the_budget_then_never():
+    from embodied_bench.baselines.cem_learned import CEMLearned, CEMLearnedFrozen, CEMLearnedFrozenConfig
+
+    spec = dataclasses.replace(TASKS.get("treat-reach@v1").spec, budget=3_000, eval_every=1_000)
+    env = gym.make("EmbodiedBench/TreatReach-v1")
+    info = dataclasses.replace(task_info(spec, env), budget=3_000)
+    base = dataclasses.replace(CEMLearnedConfig.for_task("treat-reach@v1"), random_steps=100, fit_every=100)
+    keeps = CEMLearned(info, 0, base)
+    stops = CEMLearnedFrozen(info, 0, CEMLearnedFrozenConfig(**{**dataclasses.asdict(base), "refit_share": 1 / 3}))
+    assert CEMLearnedFrozenConfig.for_task("treat-reach@v1").refit_share == pytest.approx(1 / 3)
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    snapshot = None
+    for step in range(1, 2_001):
+        a = rng.uniform(-1, 1, 2).astype(np.float32)
+        nxt, r, term, trunc, step_info = env.step(a)
+        t = Transition(obs, a, r, nxt, term, trunc, step_info["cost"], step_info["success"])
+        keeps.observe(t)
+        stops.observe(t)
+        if step == 1_000:  # the third: its refit is the last
+            assert not keeps.frozen and not stops.frozen
+            snapshot = keeps.model.beta.copy()
+            assert np.array_equal(stops.model.beta, snapshot)  # the same until the third
+        if step == 1_001:
+            assert stops.frozen and not keeps.frozen
+        obs = nxt if not (term or trunc) else env.reset()[0]
+    assert np.array_equal(stops.model.beta, snapshot)  # never refitted after it
+    assert not np.array_equal(keeps.model.beta, snapshot)  # while cem-learned went on
+    with pytest.raises(ValueError, match="refit_share"):
+        CEMLearnedConfig(refit_share=0.0)
+    env.close()
+
+
 class EpisodeCounter:
     """Records every ``start_episode`` call (the run is in-process, so a class list works)."""
 

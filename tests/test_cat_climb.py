@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import gymnasium as gym
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 from embodied_bench.tasks.cat_climb import physics as P
 from embodied_bench.tasks.cat_climb import rooms as R
+from embodied_bench.tasks.cat_climb.oracle import CatClimbOracle
 
 from embodied_bench import layouts
 from embodied_bench.harness.runner import Job, run_one
@@ -87,7 +89,7 @@ def test_no_pass_through_at_the_fastest_jump(target):
     assert sim.pos[0] < 0.9  # bounced back or stopped: it did not come out the far side
 
 
-def _room_is_sound(room: R.Room) -> None:
+def _room_is_sound(room: R.Room, strength: float = 1.0) -> None:
     heights = [p.height for p in room.pieces]
     assert 2 <= len(room.pieces) <= R.MAX_SURFACES
     assert all(0.4 <= h <= 2.0 for h in heights)
@@ -109,10 +111,10 @@ def _room_is_sound(room: R.Room) -> None:
         here = at if a >= 0 else R.floor_spot(room.pieces, land, at)
         assert here is not None
         ha = 0.0 if a < 0 else room.pieces[a].height
-        plan = R.solve_jump((here[0], here[1], ha + R.STAND_HEIGHT), (land[0], land[1], pb.height + R.STAND_HEIGHT), boxes, land_on=b, take_off=a if a >= 0 else None)
-        assert plan is not None and R.MIN_SPEED <= plan[2] <= R.MAX_SPEED and R.MIN_PITCH <= plan[1] <= R.MAX_PITCH
+        plan = R.solve_jump((here[0], here[1], ha + R.STAND_HEIGHT), (land[0], land[1], pb.height + R.STAND_HEIGHT), boxes, land_on=b, take_off=a if a >= 0 else None, strength=strength)
+        assert plan is not None and R.MIN_SPEED * strength <= plan[2] <= R.MAX_SPEED * strength and R.MIN_PITCH <= plan[1] <= R.MAX_PITCH
         at = land
-    assert R.shortest_route(room.pieces, room.start[:2], room.treat_piece) == room.route
+    assert R.shortest_route(room.pieces, room.start[:2], room.treat_piece, strength) == room.route
 
 
 def test_rooms_of_1000_seeds_are_solvable_by_the_route_planner():
@@ -232,3 +234,146 @@ def test_on_the_treats_surface_a_proposed_jump_reaches_the_treat():
         reached.append(at_rest and u.sim.treat_reached())
     env.close()
     assert any(reached)
+
+
+# -- world changes ---------------------------------------------------------------------------
+
+SKILL_V1 = TASKS.get("cat-climb-skill@v1")
+MOTOR_V1 = TASKS.get("cat-climb-motor@v1")
+CHANGES = {c.id: c for c in SKILL_V1.changes}
+
+
+def test_both_v1_tasks_declare_the_changes_and_the_adapt_variant_uses_them():
+    assert [c.name for c in MOTOR_V1.changes] == [c.name for c in SKILL_V1.changes] == ["weak-jumps@v0", "slippery@v0", "narrow-furniture@v0"]
+    phases = TASKS.get("cat-climb-skill-adapt@v1").spec.phases
+    assert [(p.change, p.start, dict(p.env_kwargs)) for p in phases] == [
+        ("", 0, {}),
+        ("slippery@v0", 1_200, {"surface_friction": 0.35}),
+        ("weak-jumps@v0", 2_400, {"jump_strength": 0.9}),
+    ]
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_the_oracle_solves_held_out_rooms_under_each_change(change):
+    """One held-out room of each level (layouts 0-3), generated for the changed world."""
+    env = gym.make(SKILL_V1.spec.gym_id, layout_split="eval", **CHANGES[change].env_kwargs)
+    oracle = CatClimbOracle(None, 0, SimpleNamespace(env=env.unwrapped))
+    levels = set()
+    for i in range(4):
+        obs, info = env.reset(seed=i, options={"layout": i})
+        levels.add(info["level"])
+        cost, done, info = 0.0, False, {}
+        while not done:
+            obs, _, terminated, truncated, info = env.step(oracle.act(obs))
+            cost += info["cost"]
+            done = terminated or truncated
+        assert info["success"] and cost == 0.0, (change, i)
+    assert len(levels) == 4
+    env.close()
+
+
+@pytest.mark.parametrize("task", [SKILL_V1, MOTOR_V1])
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_change_keeps_the_spaces(task, change):
+    plain = gym.make(task.spec.gym_id)
+    changed = gym.make(task.spec.gym_id, **CHANGES[change].env_kwargs)
+    assert changed.observation_space == plain.observation_space
+    assert changed.action_space == plain.action_space
+
+
+def _peak_rise(**kwargs) -> float:
+    """How high the torso rises above standing in the steepest fastest jump (layout 0)."""
+    env = gym.make(SKILL_V1.spec.gym_id, layout_split="eval", **kwargs).unwrapped
+    env.reset(seed=0, options={"layout": 0})
+    start = float(env.sim.pos[2])
+    heights = [start]
+    env.frame_hook = lambda: heights.append(float(env.sim.pos[2]))
+    env.step(np.array([0.0, 1.0, 1.0], np.float32))
+    return max(heights) - start
+
+
+def test_weak_jumps_rise_less_and_rooms_are_made_for_the_weaker_cat():
+    strength = CHANGES["weak-jumps"].env_kwargs["jump_strength"]
+    full, weak = _peak_rise(), _peak_rise(jump_strength=strength)
+    assert full > 0.9 and abs(weak / full - strength**2) < 0.03, (full, weak)
+    # Rooms: every one the weaker cat gets is climbable by it; most of the task's own are not.
+    unclimbable = 0
+    for i in range(4):
+        seed = layouts.eval_seed(i)
+        room = P.room(seed, 1 + seed % 4, strength)
+        _room_is_sound(room, strength)
+        own = P.room(seed, 1 + seed % 4)
+        unclimbable += R.shortest_route(own.pieces, own.start[:2], own.treat_piece, strength) is None
+    assert unclimbable >= 2
+    # The motor cat's leg servos are weaker by the same factor; the tail's are not.
+    plain = gym.make(MOTOR_V1.spec.gym_id, layout_split="eval").unwrapped
+    weak_env = gym.make(MOTOR_V1.spec.gym_id, layout_split="eval", jump_strength=strength).unwrapped
+    plain.reset(seed=0, options={"layout": 0})
+    weak_env.reset(seed=0, options={"layout": 0})
+    a, b = plain.sim.model, weak_env.sim.model
+    legs = slice(0, P.LEG_ACTUATORS)
+    assert np.allclose(b.actuator_forcerange[legs], strength * a.actuator_forcerange[legs])
+    assert np.allclose(b.actuator_gainprm[legs, 0], strength * a.actuator_gainprm[legs, 0])
+    assert (b.actuator_forcerange[P.LEG_ACTUATORS :] == a.actuator_forcerange[P.LEG_ACTUATORS :]).all()
+
+
+def test_slippery_furniture_makes_landings_slide():
+    friction = CHANGES["slippery"].env_kwargs["surface_friction"]
+    env = gym.make(MOTOR_V1.spec.gym_id, layout_split="eval", surface_friction=friction).unwrapped
+    env.reset(seed=0, options={"layout": 0})
+    m = env.sim.model
+    pieces = [m.geom(f"piece{k}").id for k in range(len(env.layout.pieces))]
+    assert np.allclose(m.geom_friction[pieces, 0], friction) and m.geom_friction[m.geom("floor").id, 0] == 1.0
+    # The same short hop along a table top: on slippery furniture the cat slides on.
+    table = R.Piece("table", 0.0, 0.0, 0.7, 0.45, 0.75)
+    room = R.Room(0, (table,), (-1.5, -1.5, 0.0), 0, (0.0, 0.0), None, None, (-1, 0))
+    rest = []
+    for f in (1.0, friction):
+        sim = P.CatSim(room, P.build_model(room, f))
+        sim.place(-0.5, 0.0, 0.75, 0.0)
+        sim.settle(0.5)
+        at_rest, _ = sim.jump(0.0, math.radians(35), 1.6)
+        assert at_rest and sim.piece_under() == 0
+        rest.append(float(sim.pos[0]))
+    assert rest[1] - rest[0] > 0.1, rest
+
+
+def _fits(piece: R.Piece, scale: float) -> bool:
+    _, _, (a0, a1), (b0, b1) = next(f for f in R.FURNITURE if f[0] == piece.kind)
+    def inside(h, lo, hi):
+        return lo * scale / 2 - 1e-9 <= h <= hi * scale / 2 + 1e-9
+    return (inside(piece.hx, a0, a1) and inside(piece.hy, b0, b1)) or (inside(piece.hx, b0, b1) and inside(piece.hy, a0, a1))
+
+
+def test_narrow_furniture_has_narrower_tops():
+    scale = CHANGES["narrow-furniture"].env_kwargs["top_scale"]
+    plain = gym.make(SKILL_V1.spec.gym_id, layout_split="eval").unwrapped
+    narrow = gym.make(SKILL_V1.spec.gym_id, layout_split="eval", top_scale=scale).unwrapped
+    outside = 0
+    for i in range(4):
+        plain.reset(seed=i, options={"layout": i})
+        narrow.reset(seed=i, options={"layout": i})
+        assert all(_fits(p, 1.0) for p in plain.layout.pieces)
+        assert all(_fits(p, scale) for p in narrow.layout.pieces)
+        outside += sum(not _fits(p, 1.0) for p in narrow.layout.pieces)
+        assert narrow.layout.pieces != plain.layout.pieces
+    assert outside > 0  # pieces narrower than the task's own furniture comes
+
+
+@pytest.mark.parametrize("gym_id", [SKILL_V1.spec.gym_id, MOTOR_V1.spec.gym_id])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"jump_strength": 0.5},
+        {"jump_strength": 1.2},
+        {"jump_strength": "weak"},
+        {"surface_friction": 0.1},
+        {"surface_friction": float("nan")},
+        {"top_scale": 0.5},
+        {"top_scale": True},
+        {"jump_strength": 0.9, "surface_friction": 0.35},
+    ],
+)
+def test_bad_world_change_values_are_refused(gym_id, kwargs):
+    with pytest.raises(ValueError, match="jump_strength|surface_friction|top_scale"):
+        gym.make(gym_id, **kwargs)

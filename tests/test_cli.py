@@ -45,7 +45,7 @@ def test_tasks_are_listed_by_version_and_filtered_by_tag():
     one_shot = invoke("tasks", "--tag", "one-shot")
     assert one_shot.exit_code == 0
     names = [line.split()[0] for line in one_shot.output.splitlines()[2:]]
-    assert names == ["table-clear-ee@v0", "table-clear-ee@v1", "table-clear-ee-play@v1", "table-clear-ee-watch@v1", "table-clear-primitive@v0", "table-clear-primitive@v1", "table-clear-primitive-play@v1", "table-clear-primitive-watch@v1"]
+    assert names == ["table-clear-ee@v0", "table-clear-ee@v1", "table-clear-ee-play@v1", "table-clear-ee-watch@v1", "table-clear-primitive@v0", "table-clear-primitive@v1", "table-clear-primitive-adapt@v1", "table-clear-primitive-adapt-cluttered@v1", "table-clear-primitive-adapt-new-rules@v1", "table-clear-primitive-adapt-own@v1", "table-clear-primitive-play@v1", "table-clear-primitive-watch@v1"]
     watch = next(line for line in one_shot.output.splitlines() if line.startswith("table-clear-ee-watch@v1 "))
     assert "watch 20 expert episodes" in watch
     bad = CliRunner().invoke(main, ["tasks", "--tag", "flying"])

@@ -52,6 +52,13 @@ def test_steps_to_recover_after_each_change_are_censored_at_the_phase_end():
     assert high.first.tolist() == [400.0, 400.0] and high.reached.tolist() == [False, True]
 
 
+def test_a_world_at_threshold_when_it_arrives_needs_no_steps_to_recover():
+    got = C.steps_to_recover(P, PHASE, STEPS, STARTS, threshold=0.8, at_change=[0.85, np.nan])
+    assert got.first.tolist() == [0.0, 300.0] and got.reached.tolist() == [True, True]
+    with pytest.raises(ValueError, match="at_change must be"):
+        C.steps_to_recover(P, PHASE, STEPS, STARTS, threshold=0.8, at_change=[0.85])
+
+
 def test_the_cost_of_the_first_steps_of_each_phase():
     cum = np.array([0, 1, 1, 2, 5, 6, 6, 6, 6, 9, 9, 9], dtype=float)
     assert C.early_cost(cum, STEPS, STARTS, window=200).tolist() == [1.0, 4.0, 3.0]

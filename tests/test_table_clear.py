@@ -8,13 +8,14 @@ import json
 import gymnasium as gym
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import agent_ref
 from embodied_bench.tasks.table_clear import env as E
 from embodied_bench.tasks.table_clear import households as H
 from embodied_bench.tasks.table_clear import scene as S
 
 from embodied_bench import layouts
-from embodied_bench.harness.runner import Job, run_one
+from embodied_bench.harness.runner import Job, make_env, privileged_view, run_one, task_info
 from embodied_bench.registry import TASKS, load_reference
 
 
@@ -169,7 +170,96 @@ def _setup(gym_id: str) -> E.Setup:
 
 
 def _info(task_id: str):
-    from embodied_bench.harness.runner import make_envs, task_info
+    from embodied_bench.harness.runner import make_envs
 
     spec = TASKS.get(task_id).spec
     return task_info(spec, make_envs(spec)[0])
+
+
+# -- world changes (issue 22) ------------------------------------------------------------------
+
+_PRIMITIVE_V1 = "table-clear-primitive@v1"
+
+
+def _changed_env(task: str, change: str = "", **extra):
+    spec = TASKS.get(task).spec
+    kwargs = dict(TASKS.get(task).change(change).env_kwargs) if change else {}
+    return spec, make_env(spec, "eval", **kwargs, **extra)
+
+
+@pytest.mark.parametrize("change", ["new-rules", "cluttered"])
+def test_the_oracle_clears_held_out_tables_under_each_change(change):
+    spec, env = _changed_env(_PRIMITIVE_V1, change)
+    view = privileged_view(spec)
+    view._switch(env)
+    oracle = load_reference(spec.oracle)(task_info(spec, env), 0, view)
+    for i in (0, 5, 10):  # one household of each rule family
+        obs, _ = env.reset(seed=i, options={"layout": i})
+        for _ in range(TASKS.get(_PRIMITIVE_V1).max_episode_steps):
+            obs, _, terminated, truncated, info = env.step(oracle.act(obs))
+            assert info["cost"] == 0
+            if terminated or truncated:
+                break
+        assert info["success"], (change, i)
+    env.close()
+
+
+def test_new_rules_send_every_item_elsewhere_and_the_demonstration_shows_them():
+    _, plain = _changed_env(_PRIMITIVE_V1)
+    _, shifted = _changed_env(_PRIMITIVE_V1, "new-rules")
+    assert plain.observation_space == shifted.observation_space and plain.action_space == shifted.action_space
+    _, info = shifted.reset(seed=0, options={"layout": 8})  # a household's first attempt
+    own = E.household_of(plain.unwrapped.setup, info["household"])
+    new = shifted.unwrapped.household
+    assert (new.family, new.by_category, new.special_colour) == (own.family, own.by_category, own.special_colour)
+    demo = info["demonstrations"][0]
+    for item in demo.meta["items"]:
+        probe = H.Item(item["category"], item["colour"], item["dirty"], 0.0, 0.0)
+        assert item["destination"] == new.destination(probe) != own.destination(probe)
+    assert {it: own.destination(it) for it in shifted.unwrapped.layout} != {it: new.destination(it) for it in shifted.unwrapped.layout}
+    plain.close()
+    shifted.close()
+
+
+def test_cluttered_tables_hold_more_items_in_the_same_spaces():
+    _, plain = _changed_env(_PRIMITIVE_V1)
+    _, cluttered = _changed_env(_PRIMITIVE_V1, "cluttered")
+    assert plain.observation_space == cluttered.observation_space and plain.action_space == cluttered.action_space
+    counts = {}
+    for name, env in (("plain", plain), ("cluttered", cluttered)):
+        counts[name] = []
+        for i in (1, 6, 7):  # tables of 5, 3 and 3 items in the task's own world
+            obs, _ = env.reset(seed=i, options={"layout": i})
+            counts[name].append(len(env.unwrapped.layout))
+            assert E.OBSERVATION_V1.read(obs, "items.present")[:, 0].sum() == counts[name][-1]
+    assert counts["plain"] == [5, 3, 3]
+    assert all(n >= 4 for n in counts["cluttered"]) and sum(counts["cluttered"]) > sum(counts["plain"]) + 3
+    # Drawn without validation, over many tables: none of three, about one item more.
+    drawn = {m: [len(H.layout(h, 0, knives=True, min_items=m)) for h in range(100)] for m in (H.MIN_ITEMS, 6)}
+    assert min(drawn[6]) >= 4 and np.mean(drawn[6]) > np.mean(drawn[H.MIN_ITEMS]) + 0.8
+    plain.close()
+    cluttered.close()
+
+
+def test_both_envs_take_the_changes_and_refuse_bad_values():
+    for task in (_PRIMITIVE_V1, "table-clear-ee@v1"):
+        assert {c.name for c in TASKS.get(task).changes} == {"new-rules@v0", "cluttered@v0"}
+        for change in ("new-rules", "cluttered"):
+            _, env = _changed_env(task, change)
+            for key, value in TASKS.get(task).change(change).env_kwargs.items():
+                assert getattr(env.unwrapped.setup, key) == value
+    for cls in (E.TableClearPrimitiveEnv, E.TableClearEEEnv):
+        for bad in (-1, 5, 1.5, True):
+            with pytest.raises(ValueError, match="rule_shift"):
+                cls(rule_shift=bad)
+        for bad in (2, 9, "6"):
+            with pytest.raises(ValueError, match="min_items"):
+                cls(min_items=bad)
+
+
+def test_the_adapt_variant_switches_at_checkpoints():
+    task = TASKS.get("table-clear-primitive-adapt@v1")
+    spec = task.spec
+    assert [(p.change, p.start) for p in spec.phases] == [("", 0), ("new-rules@v0", 8), ("cluttered@v0", 16)]
+    assert spec.budget == 24 and all(p.start % spec.eval_every == 0 for p in spec.phases)
+    assert set(task.baselines) <= {*TASKS.get(_PRIMITIVE_V1).baselines, "cem-learned-frozen"}

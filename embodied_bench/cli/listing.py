@@ -14,13 +14,21 @@ from embodied_bench.registry import AGENTS, OFFICIAL_SUITES, SUITES, TASKS
 
 @main.command("tasks")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only tasks with this tag (repeatable: all of them), e.g. one-shot.")
-def tasks_cmd(tags: tuple[str, ...]) -> None:
+@click.option("--changes", is_flag=True, help="List the changes of its world each task declares instead (for adapt runs: `run --phases`).")
+def tasks_cmd(tags: tuple[str, ...], changes: bool) -> None:
     """List the registered tasks (every version; a bare name means the newest) and their
     protocols."""
     known = sorted({t for name in TASKS.names() for t in TASKS.get(name).tags})
     unknown = [t for t in tags if t not in known]
     if unknown:
         raise InputError(f"--tag {unknown[0]}: no task has this tag (tags: {', '.join(known)})")
+    if changes:
+        from embodied_bench.registry import declared_changes
+
+        found = [[", ".join(t for t in tasks if set(tags) <= set(TASKS.get(t).tags)), c.name, ", ".join(f"{k}={v!r}" for k, v in c.env_kwargs.items()), c.description] for _, c, tasks in declared_changes()]
+        found = [row for row in found if row[0]]
+        click.echo(table(["tasks", "change", "env keyword arguments", "what changes"], found) if found else "no task declares a change of its world")
+        return
     rows = []
     for name in TASKS.names():
         task = TASKS.get(name)
@@ -28,7 +36,12 @@ def tasks_cmd(tags: tuple[str, ...]) -> None:
             continue
         s = task.spec
         newest = "" if TASKS.is_newest(name) else " (old)"
-        before = {"watch": f"watch {s.watch_episodes} {s.watch_dataset} episodes", "play": f"play {s.play_budget:,} {s.budget_unit}", "": "-"}[s.protocol]
+        before = {
+            "watch": f"watch {s.watch_episodes} {s.watch_dataset} episodes",
+            "play": f"play {s.play_budget:,} {s.budget_unit}",
+            "adapt": "changes at " + ", ".join(f"{p.start:,}" for p in s.phases[1:]) if len(s.phases) > 1 else f"in {s.phases[0].label}" if s.phases else "-",
+            "": "-",
+        }[s.protocol]
         rows.append([name + newest, s.gym_id, before, f"{s.budget:,} {s.budget_unit}", f"{s.eval_every:,}", s.eval_episodes, s.threshold, ", ".join(task.tags), s.description])
     click.echo(table(["task", "gymnasium id", "before the budget", "budget", "eval every", "eval episodes", "threshold", "tags", "description"], rows))
 

@@ -26,19 +26,23 @@ def report_cmd(dirs: tuple[Path, ...], out: Path, reps: int, band_reps: int, con
     aggregates.csv, figures/ (PNG, SVG), report.md and a self-contained report.html."""
     from embodied_bench.metrics.tables import MixedRunsError
     from embodied_bench.report import ReportOptions, build_report
-    from embodied_bench.results.load import RecordError, load_clips, load_complete, load_levels, provenance_table
+    from embodied_bench.results.load import RecordError, load_adapt_runs, load_clips, load_complete, load_levels, provenance_table
 
     try:
         df, notes, run_dirs = load_complete(dirs)
     except RecordError as exc:
         raise InputError(str(exc)) from None
     clips, clip_notes = load_clips(run_dirs)
+    try:
+        adapt = load_adapt_runs(run_dirs)
+    except RecordError as exc:
+        raise InputError(str(exc)) from None
     notes = [*notes, *clip_notes]
     options = ReportOptions(reps=reps, band_reps=band_reps, confidence=confidence, seed=seed, per_run_lines=per_run_lines, formats=("png",) if no_svg else ("png", "svg"))
     suites = {name: SUITES.get(name).tasks for name in SUITES.names()}
     progress, close = bar_progress("bootstrap")
     try:
-        result = build_report(df, out, options, suites=suites, provenance=provenance_table(run_dirs), notes=notes, progress=progress, levels=load_levels(run_dirs), clips=clips)
+        result = build_report(df, out, options, suites=suites, provenance=provenance_table(run_dirs), notes=notes, progress=progress, levels=load_levels(run_dirs), clips=clips, adapt=adapt)
     except (MixedRunsError, RecordError) as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:
@@ -47,7 +51,7 @@ def report_cmd(dirs: tuple[Path, ...], out: Path, reps: int, band_reps: int, con
         close()
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
-    click.echo(f"report on {len(result.per_run)} runs written to {out}/: report.html, report.md, per_run.csv, aggregates.csv{', levels.csv' if (out / 'levels.csv').exists() else ''}, figures/{', videos/' if (out / 'videos').exists() else ''}")
+    click.echo(f"report on {len(result.per_run)} runs written to {out}/: report.html, report.md, per_run.csv, aggregates.csv{', levels.csv' if (out / 'levels.csv').exists() else ''}{', adaptation.csv' if (out / 'adaptation.csv').exists() else ''}, figures/{', videos/' if (out / 'videos').exists() else ''}")
 
 
 @main.command("compare")

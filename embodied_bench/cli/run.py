@@ -32,11 +32,12 @@ from embodied_bench.registry import RegistryError, resolve_tasks
 @click.option("--timeout", "run_timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Isolated runs: wall-clock limit of one run [default: none].")
 @click.option("--step-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Isolated runs: time limit of one call into the agent (act, observe, ...).")
 @click.option("--memory-limit", type=click.IntRange(min=64), default=None, metavar="MB", help="Isolated runs: address-space limit of the agent's process in MiB (Linux) [default: none].")
+@click.option("--phases", default=None, metavar="CHANGE:START,...", help="Change each --task's world at these budget positions, unannounced (an adapt run; see `embodied-bench tasks --changes`), e.g. slippery@v0:50000,weak-jumps@v0:100000.")
 @click.option("--record-video", is_flag=True, help="Record clips of evaluation episodes into each run's videos/ folder (MP4 and a poster frame; needs the video extra). Never changes a number.")
 @click.option("--video-checkpoints", default="first,last", show_default=True, metavar="C,D,...", help="--record-video: at which checkpoints: first, last, all, or checkpoint numbers (0, 1, ...).")
 @click.option("--video-episodes", type=click.IntRange(min=1), default=1, show_default=True, help="--record-video: the first N evaluation layouts at each chosen checkpoint.")
 @click.option("--video-fps", type=click.IntRange(min=1, max=30), default=15, show_default=True, help="--record-video: frames per second of the clips (simulated time is kept).")
-def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, eval_episodes: int | None, jobs: int | None, resume: bool, executor: str, address: str | None, isolate: bool | None, run_timeout: float | None, step_timeout: float, memory_limit: int | None, record_video: bool, video_checkpoints: str, video_episodes: int, video_fps: int) -> None:
+def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, ...], seeds: int, first_seed: int, out: Path, budget_scale: float, eval_episodes: int | None, jobs: int | None, resume: bool, executor: str, address: str | None, isolate: bool | None, run_timeout: float | None, step_timeout: float, memory_limit: int | None, phases: str | None, record_video: bool, video_checkpoints: str, video_episodes: int, video_fps: int) -> None:
     """Run agents on tasks for their budgets over several seeds; write one record per run
     to OUT/<task>@v<N>/<agent>/seed-<k>/ (curve.csv, run.json, and levels.csv for tasks with difficulty levels).
 
@@ -78,6 +79,12 @@ def run_cmd(agents: tuple[str, ...], tasks: tuple[str, ...], suites: tuple[str, 
         names = {ref: resolve_agent_arg(ref) for ref in agents}
     try:
         specs = resolve_tasks(tasks, suites)
+        if phases is not None:
+            if suites:
+                raise InputError("--phases changes the world of the --task tasks; a suite's tasks keep their own protocols (run it without --phases)")
+            from embodied_bench.registry import custom_adapt
+
+            specs = [custom_adapt(spec.name, phases) for spec in specs]
     except RegistryError as exc:
         raise InputError(str(exc)) from None
     try:

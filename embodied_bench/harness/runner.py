@@ -45,7 +45,7 @@ from embodied_bench.api import (
     requirements_of,
 )
 from embodied_bench.datasets import DatasetError
-from embodied_bench.harness import interrupt, phases
+from embodied_bench.harness import adapt, interrupt, phases
 from embodied_bench.harness.clips import Clips
 from embodied_bench.harness.isolation import IsolatedAgent, Limits
 from embodied_bench.harness.ledger import (
@@ -63,10 +63,12 @@ from embodied_bench.results.records import (
     EVAL_COLUMNS,
     clear_outputs,
     LEVELS_FILE,
+    PHASES_FILE,
     SCHEMA_VERSION,
     run_dir,
     write_curve,
     write_levels,
+    write_phases,
     write_run_json,
 )
 from embodied_bench.video import VideoOptions
@@ -115,19 +117,37 @@ def split_seed(seed: int) -> tuple[int, int]:
     return int(agent_ss.generate_state(1, np.uint32)[0]), int(env_ss.generate_state(1, np.uint32)[0])
 
 
-def make_env(spec: TaskSpec, split: str, **kwargs: Any) -> gym.Env:
-    """``gymnasium.make`` of the task's env on a layout split. An old version is made
-    without gymnasium's "out of date" warning: it was named on purpose (its references, its
-    suite), and its runs say which version they are."""
+def make_env(spec: TaskSpec, split: str, phase: int = 0, **kwargs: Any) -> gym.Env:
+    """``gymnasium.make`` of the task's env on a layout split, in the world of ``phase``
+    (an adapt variant's phases; a single-world reference lives in its change all along),
+    ``kwargs`` on top. An old version is made without gymnasium's "out of date" warning: it
+    was named on purpose (its references, its suite), and its runs say which version they
+    are."""
+    world = spec.phases[phase].env_kwargs if spec.phases else {}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*is out of date.*")
-        return gym.make(spec.gym_id, layout_split=split, **spec.env_kwargs, **kwargs)
+        return gym.make(spec.gym_id, layout_split=split, **{**spec.env_kwargs, **world, **kwargs})
 
 
-def make_envs(spec: TaskSpec, render_eval: bool = False) -> tuple[gym.Env, gym.Env]:
+def make_envs(spec: TaskSpec, render_eval: bool = False, ledger: BudgetLedger | None = None, env_seed: int = 0, view: PrivilegedView | None = None) -> tuple[gym.Env, gym.Env]:
     """The training env and the evaluation env (rendering frames when ``render_eval``:
-    clips)."""
-    return make_env(spec, "train"), make_env(spec, "eval", **({"render_mode": "rgb_array"} if render_eval else {}))
+    clips). An adapt variant's training env is a ``PhasedEnv`` that follows ``ledger``
+    through the phases (its evaluation env is phase 0's; ``_Run`` makes the others)."""
+    return make_train_env(spec, ledger, env_seed, view), make_env(spec, "eval", **({"render_mode": "rgb_array"} if render_eval else {}))
+
+
+def make_train_env(spec: TaskSpec, ledger: BudgetLedger | None, env_seed: int, view: PrivilegedView | None = None) -> gym.Env:
+    """The task's training env; for an adapt variant, a ``PhasedEnv`` following ``ledger``."""
+    if not spec.phases:
+        return make_env(spec, "train")
+    if ledger is None:
+        raise ValueError(f"task {spec.name} changes its world as the budget is spent: its training env needs the run's ledger")
+    return adapt.PhasedEnv(spec, ledger, lambda phase: make_env(spec, "train", phase), env_seed, view)
+
+
+def step_counter(env: gym.Env) -> Any:
+    """What counts the steps of a training env (a ``PhasedEnv`` counts its phases' own)."""
+    return env if isinstance(env, adapt.PhasedEnv) else StepCounter(env)
 
 
 def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
@@ -148,9 +168,9 @@ def task_info(spec: TaskSpec, env: gym.Env) -> TaskInfo:
 
 
 def _proposals_of(spec: TaskSpec) -> str | None:
-    from embodied_bench.registry import TASKS
+    from embodied_bench.registry import TASKS, task_of
 
-    return TASKS.get(spec.name).action_proposals if spec.name in TASKS else None
+    return task_of(spec).action_proposals if spec.name in TASKS or spec.plain_name in TASKS else None
 
 
 @dataclass(frozen=True)
@@ -168,9 +188,9 @@ class HiddenLayouts:
 def privileged_view(spec: TaskSpec) -> PrivilegedView:
     """What a privileged agent is given on ``spec``'s task: the protocol, and the world
     model the task names in its registration (if any)."""
-    from embodied_bench.registry import TASKS, load_reference
+    from embodied_bench.registry import load_reference, task_of
 
-    entry = TASKS.get(spec.name).world_model
+    entry = task_of(spec).world_model
     return PrivilegedView(spec, load_reference(entry) if entry is not None else None)
 
 
@@ -300,6 +320,13 @@ class _Run:
     clips: Clips | None = None
     play: phases.PlayLedger | None = None
     """Play's ledger (play variants)."""
+    phase_rows: list[dict[str, Any]] = field(default_factory=list)
+    """Adapt variants: one row per (checkpoint, phase evaluated)."""
+    phase_evals: dict[int, tuple[gym.Env, StepCounter]] = field(default_factory=dict)
+    """Adapt variants: the evaluation env of each phase after the first, made when first
+    evaluated, and its step counter."""
+    eval_kwargs: dict[str, Any] = field(default_factory=dict)
+    """What every evaluation env is made with beyond the phase's world (rendering)."""
     t0: float = field(default_factory=time.perf_counter)
     cpu0: float = field(default_factory=time.process_time)
     eval_seconds: float = 0.0
@@ -311,15 +338,42 @@ class _Run:
         """Evaluate at ``point`` of the budget (and, ``stands_for`` > 1, for the checkpoints
         after it too: a learner that stopped early)."""
         t = time.perf_counter()
-        if self.view is not None:
-            self.view._switch(self.eval_env)
         clips = self.clips.at(len(self.rows), point, stands_for) if self.clips is not None else None
-        scores, levels = evaluate(self.agent, self.eval_env, self.spec, self.checker, f"checkpoint {point}", self.hidden, clips)
-        self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
+        spec = self.spec
+        if not spec.phases:
+            scores, levels = self._evaluate(self.eval_env, f"checkpoint {point}", clips)
+        else:
+            # Every world at every checkpoint: earlier ones (forgetting), the new one at its
+            # change (how far it set the agent back), and always the same episodes, whose
+            # number never tells a change is near. Clips show the current one.
+            current = spec.phase_evaluated(point)
+            for phase in range(len(spec.phases)):
+                found = self._evaluate(self.phase_eval_env(phase), f"checkpoint {point}, phase {phase} ({spec.phases[phase].label})", clips if phase == current else None)
+                if phase == current:
+                    scores, levels = found
+                self.phase_rows.append({"checkpoint": len(self.rows), "budget_used": point, "env_steps": self.ledger.env_steps, "phase": phase, "change": spec.phases[phase].change, "current": int(phase == current), **found[0]})
+            write_phases(self.folder, self.phase_rows)
         if self.view is not None:
             self.view._switch(self.train_env)
         self.eval_seconds += time.perf_counter() - t
         self.add_row(point, scores, levels)
+
+    def _evaluate(self, env: gym.Env, where: str, clips: Any) -> tuple[dict[str, float], list[dict[str, Any]]]:
+        if self.view is not None:
+            self.view._switch(env)
+        scores, levels = evaluate(self.agent, env, self.spec, self.checker, where, self.hidden, clips)
+        self.eval_steps += round(scores["eval_length"] * self.spec.eval_episodes)
+        return scores, levels
+
+    def phase_eval_env(self, phase: int) -> gym.Env:
+        """The evaluation env of ``phase``'s world (phase 0's is ``eval_env``)."""
+        if phase == 0:
+            return self.eval_env
+        if phase not in self.phase_evals:
+            env = make_env(self.spec, "eval", phase, **self.eval_kwargs)
+            self.phase_evals[phase] = (env, StepCounter(env))
+            adapt.check_spaces(self.spec, self.eval_env, env, self.spec.phases[phase])
+        return self.phase_evals[phase][0]
 
     def add_row(self, point: int, scores: dict[str, float], levels: list[dict[str, Any]]) -> None:
         if levels:
@@ -355,9 +409,9 @@ def _agent_loop(run: _Run, agent: Any, env: gym.Env, env_seed: int | None) -> No
     next_cp = ledger.next_checkpoint
     seed = env_seed  # None: play seeded the env's stream already
     while ledger.can_reset() and ledger.can_step():
-        if run.view is not None:
-            run.view._switch(env)
         obs, reset_info = env.reset(seed=seed)
+        if run.view is not None:
+            run.view._switch(env)  # after the reset: an adapt variant's may change the world
         seed = None
         ledger.episodes_started += 1
         if start is not None:
@@ -396,9 +450,10 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int | None) -
     def spawn(i: int) -> gym.Env:
         # Copy i of the training env (``LedgerEnv.copies``): its own layouts, seeded from
         # the run's env seed, every step counted like the first env's.
-        copy = make_env(run.spec, "train")
-        run.copies.append((copy, StepCounter(copy)))
-        copy.reset(seed=int(np.random.SeedSequence(copy_seed, spawn_key=(i,)).generate_state(1, np.uint32)[0]))
+        seed = int(np.random.SeedSequence(copy_seed, spawn_key=(i,)).generate_state(1, np.uint32)[0])
+        copy = make_train_env(run.spec, run.ledger, seed)
+        run.copies.append((copy, step_counter(copy)))
+        copy.reset(seed=seed)
         return copy
 
     copy_seed = env_seed if env_seed is not None else run.record["env_seed"]
@@ -413,7 +468,12 @@ def _learner_loop(run: _Run, learner: Any, env: gym.Env, env_seed: int | None) -
     except BudgetExceeded:
         stopped = True
     remaining = run.ledger.remaining_checkpoints()
-    if remaining:
+    if remaining and run.spec.phases:
+        # The policy it ended with meets every world still to come: each checkpoint left
+        # is evaluated, as its phases differ.
+        for point in remaining:
+            run.checkpoint(point)
+    elif remaining:
         # The learner stopped early (or never touched the env, so not even checkpoint 0 was
         # evaluated): the policy it ended with is the policy at every checkpoint left, so
         # it is evaluated once and that row repeated.
@@ -507,10 +567,12 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     previous_handler: Any = None
     try:
         with interrupt.armed():
-            train_env, eval_env = envs = make_envs(spec, render_eval=clips is not None and clips.error is None)
-            counters = (StepCounter(train_env), StepCounter(eval_env))
-            info = task_info(spec, train_env)
+            ledger = BudgetLedger(spec)
             view = privileged_view(spec) if privileged else None
+            render_eval = clips is not None and clips.error is None
+            train_env, eval_env = envs = make_envs(spec, render_eval, ledger, env_seed, view)
+            counters = (step_counter(train_env), StepCounter(eval_env))
+            info = task_info(spec, train_env)
             if isolated:
                 agent = isolated_agent = IsolatedAgent(job.agent, info, agent_seed, job.isolation)
                 record["agent"].update(isolated_agent.identity)
@@ -525,7 +587,9 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
             record["agent"]["contract"] = contract
             if config_dict is not None:
                 record["agent"]["config"] = config_dict
-            run = _Run(spec, folder, record, agent, BudgetLedger(spec), eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts, clips=clips)
+            run = _Run(spec, folder, record, agent, ledger, eval_env, train_env, ActionChecker(train_env.action_space), view, progress, key, job.hidden_layouts, clips=clips)
+            if render_eval:
+                run.eval_kwargs = {"render_mode": "rgb_array"}
             if view is not None:
                 view._switch(train_env)
             task_seed: int | None = env_seed
@@ -559,7 +623,7 @@ def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] 
     finally:
         if isolated_agent is not None:
             isolated_agent.close()
-        for env in [*envs, *(copy for copy, _ in (run.copies if run is not None else ()))]:
+        for env in [*envs, *(copy for copy, _ in (run.copies if run is not None else ())), *(env for env, _ in (run.phase_evals.values() if run is not None else ()))]:
             try:
                 env.close()
             except Exception:  # closing must never hide the run's own outcome
@@ -590,7 +654,7 @@ def _clips(job: Job, folder: Path) -> Clips | None:
     return clips
 
 
-def _check_counts(run: _Run, train: StepCounter, evaluation: StepCounter) -> None:
+def _check_counts(run: _Run, train: Any, evaluation: StepCounter) -> None:
     """Every env step must have gone through the ledger or the evaluation."""
     counted = run.ledger.env_steps + (run.play.env_steps if run.play is not None else 0)
     if train.count + sum(counter.count for _, counter in run.copies) != counted:
@@ -598,8 +662,9 @@ def _check_counts(run: _Run, train: StepCounter, evaluation: StepCounter) -> Non
             f"the training envs were stepped {train.count + sum(c.count for _, c in run.copies)} times but the budget ledgers saw {counted}: "
             "the agent stepped the env behind the ledger's back"
         )
-    if evaluation.count != run.eval_steps:
-        raise AgentError(f"the evaluation env was stepped {evaluation.count} times, the evaluation itself took {run.eval_steps} steps")
+    evaluated = evaluation.count + sum(counter.count for _, counter in run.phase_evals.values())
+    if evaluated != run.eval_steps:
+        raise AgentError(f"the evaluation envs were stepped {evaluated} times, the evaluation itself took {run.eval_steps} steps")
 
 
 def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str, error: str | None, stopped: bool, key: str) -> Outcome:
@@ -629,6 +694,11 @@ def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str,
             record["curve_sha256"] = sha256_text((folder / "curve.csv").read_text(encoding="utf-8"))
         if run.level_rows:
             record["levels_sha256"] = sha256_text((folder / LEVELS_FILE).read_text(encoding="utf-8"))
+        if run.spec.phases:
+            envs = [run.train_env, *(copy for copy, _ in run.copies)]
+            record["phases"] = adapt.phase_record(run.spec, [s for env in envs if isinstance(env, adapt.PhasedEnv) for s in env.switches])
+            if run.phase_rows:
+                record["phases_sha256"] = sha256_text((folder / PHASES_FILE).read_text(encoding="utf-8"))
     record["status"] = status
     record["error"] = error
     record["finished_at"] = _now()

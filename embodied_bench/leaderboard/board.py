@@ -42,7 +42,7 @@ from embodied_bench.api import task_name
 from embodied_bench.leaderboard.bundle import SubmissionMeta, check_run, read_bundle, spec_problem
 from embodied_bench.leaderboard.references import OFFICIAL
 from embodied_bench.leaderboard.submit import SUBMISSIONS, interrupted_replacements
-from embodied_bench.metrics import tables
+from embodied_bench.metrics import aggregates, tables
 from embodied_bench.metrics.aggregates import iqm
 from embodied_bench.metrics.bootstrap import interval_estimates
 from embodied_bench.metrics.compare import significance
@@ -173,6 +173,11 @@ class Row:
     reached: tuple[int, int] = (0, 0)
     cost_rate: float = float("nan")
     animal_gap: float = float("nan")
+    adaptation: dict[str, Interval] = field(default_factory=dict)
+    """Suites ranked by adaptation: forgetting, forward transfer, recovery and cost after a
+    change (means over tasks of the tasks' means, with intervals), beside the score; a
+    measure with no value on some task (forward transfer against a perfect reference) is
+    left out."""
     rank: str = ""
     vs_next: tuple[float, float, float, str] | None = None
     """P(this row > next row) on the ranking measure, its interval, and the verdict."""
@@ -203,7 +208,16 @@ class BoardTable:
     def metric(self) -> str:
         """The per-run measure that ranks: normalised AUC of success or of the graded score,
         or (suites of protocol variants) the graded score's gain over the plain task."""
-        return {"score": "score_auc", "gain": GAIN, "success": "auc"}[SUITES.get(self.suite).ranks_by]
+        return {"score": "score_auc", "gain": GAIN, "success": "auc", "adaptation": ADAPTATION}[SUITES.get(self.suite).ranks_by]
+
+    @property
+    def ranked_tasks(self) -> tuple[str, ...]:
+        """The tasks whose runs are ranked: all of the suite's, but for a suite ranked by
+        adaptation its adapt variants alone (its single-world references feed their
+        forward transfer)."""
+        if self.metric != ADAPTATION:
+            return self.tasks
+        return tuple(t for t in self.tasks if len(TASKS.get(t).spec.phases) > 1)
 
     @property
     def plain_tasks(self) -> tuple[str, ...]:
@@ -288,6 +302,28 @@ def build_tables(entries: list[Entry], reps: int = 50_000, seed: int = 0) -> lis
     return sorted(found, key=lambda t: (t.suite not in OFFICIAL_SUITES, order[t.suite], not t.official, not t.layouts.startswith("hidden"), t.slug))
 
 
+ADAPTATION = "average_performance"
+"""A suite ranked by adaptation: the per-run average performance at the end of an adapt
+run (``metrics.adaptation``)."""
+ADAPTATION_BESIDE = ("forgetting", "forward_transfer", "recovery", "early_cost")
+"""What a suite ranked by adaptation shows beside the score."""
+
+
+def adaptation_columns(per_run: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
+    """The runs of ``per_run`` on the adapt ``tasks`` with the continual metrics of
+    ``metrics.adaptation`` as columns (read from their records)."""
+    from embodied_bench.metrics.adaptation import per_run_adaptation
+    from embodied_bench.results.load import load_adapt_runs
+
+    mine = per_run[per_run["task"].isin(tasks)]
+    try:
+        runs, references = load_adapt_runs(sorted(set(per_run["run_dir"])))
+        metrics = per_run_adaptation(runs, references).drop(columns=["task", "agent", "seed"])
+    except ValueError as exc:  # RecordError included: one line naming the run
+        raise BoardError(str(exc)) from None
+    return mine.merge(metrics, on="run_dir", how="inner")
+
+
 GAIN = "score_auc_gain"
 """A gain suite's per-run measure: the graded score's normalised AUC of a variant's run
 minus that of the plain task's run with the same seed."""
@@ -317,31 +353,47 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
         if table.plain_tasks:
             per_run = paired_gains(per_run, tasks)
             frame = frame[frame["task"].isin(tasks)]
+        elif table.metric == ADAPTATION:
+            per_run = adaptation_columns(per_run, table.ranked_tasks)
         frames.append(frame.assign(entry=entry.key))
         per_runs.append(per_run.assign(entry=entry.key))
-        present = [t for t in tasks if t in set(per_run["task"])]
+        ranked_tasks = table.ranked_tasks
+        present = [t for t in ranked_tasks if t in set(per_run["task"])]
         counts = per_run.groupby("task").size()
         metric = table.metric
         data = {f"{entry.key}|{table.slug}|{t}": per_run.loc[per_run["task"] == t, [metric]].to_numpy(float) for t in present}
-        points, intervals = interval_estimates(data, iqm, **opts)
+        # Adaptation: means (as the report's), since forgetting and transfer are signed
+        # and a trimmed mean would drop the runs that recover last.
+        aggregate = aggregates.mean if metric == ADAPTATION else iqm
+        points, intervals = interval_estimates(data, aggregate, **opts)
         row = Row(
             entry=entry,
             runs=len(per_run),
             seeds=int(counts.min()),
             per_task={t: Interval(float(points[k]), float(intervals[k][0]), float(intervals[k][1])) for t, k in zip(present, data)},
         )
-        if len(present) == len(tasks):
-            arr = tables.score_array(per_run, tasks, [metric, "final_success", "auc"])
+        if len(present) == len(ranked_tasks) and set(tasks) <= set(frame["task"]):
+            arr = tables.score_array(per_run, ranked_tasks, [metric, "final_success", "auc"])
             key = f"{entry.key}|{table.slug}"
             wanted = {f"{key}|score": arr[..., 0], f"{key}|final": arr[..., 1]}
             if metric != "auc":
                 wanted[f"{key}|success-auc"] = arr[..., 2]
-            points, intervals = interval_estimates(wanted, iqm, **opts)
+            points, intervals = interval_estimates({k: v for k, v in wanted.items() if not k.endswith("|score")}, iqm, **opts)
+            found, spans = interval_estimates({f"{key}|score": wanted[f"{key}|score"]}, aggregate, **opts)
+            points.update(found)
+            intervals.update(spans)
             row.score = Interval(float(points[f"{key}|score"]), *map(float, intervals[f"{key}|score"]))
             if metric != "auc":
                 row.success_auc = Interval(float(points[f"{key}|success-auc"]), *map(float, intervals[f"{key}|success-auc"]))
-            if len(tasks) == 1:  # the same statistic: one interval, not two draws of it
-                row.per_task[tasks[0]] = row.score
+            if len(ranked_tasks) == 1:  # the same statistic: one interval, not two draws of it
+                row.per_task[ranked_tasks[0]] = row.score
+            if metric == ADAPTATION:
+                beside = tables.score_array(per_run, ranked_tasks, list(ADAPTATION_BESIDE))
+                # A measure some task has no value of (forward transfer against a perfect
+                # reference) gets none.
+                known = {f"{key}|{m}": beside[..., k] for k, m in enumerate(ADAPTATION_BESIDE) if (~np.isnan(beside[..., k])).any(axis=0).all()}
+                found, spans = interval_estimates(known, aggregates.mean, **opts)
+                row.adaptation = {m: Interval(float(found[f"{key}|{m}"]), *map(float, spans[f"{key}|{m}"])) for m in ADAPTATION_BESIDE if f"{key}|{m}" in found}
             row.final = Interval(float(points[f"{key}|final"]), *map(float, intervals[f"{key}|final"]))
             reached = per_run["reached_threshold"].to_numpy(bool)
             fraction = np.where(reached, per_run["threshold_crossing"] / per_run["budget"].astype(float), np.inf)
@@ -375,7 +427,7 @@ def _rank(table: BoardTable, reps: int, seed: int) -> None:
     no comparison separates share a rank (shown with "="), and a tie with a neighbour
     never hides a significant gap further up."""
     rows, per_run = table.ranked, table.per_run
-    scores = [tables.score_array(per_run[per_run["entry"] == r.entry.key], table.tasks, [table.metric])[..., 0] for r in rows]
+    scores = [tables.score_array(per_run[per_run["entry"] == r.entry.key], table.ranked_tasks, [table.metric])[..., 0] for r in rows]
 
     def verdict(i: int, j: int) -> tuple[float, float, float, str]:
         p, (lo, hi) = tables.pair_improvement(scores[i], scores[j], f"{rows[i].entry.key}|{table.slug}", f"{rows[j].entry.key}|{table.slug}", table.metric, reps=reps, seed=seed)

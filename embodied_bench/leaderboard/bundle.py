@@ -33,12 +33,13 @@ from embodied_bench.api import TaskSpec, task_name
 from embodied_bench.registry import OFFICIAL_MIN_SEEDS, OFFICIAL_SUITES, SUITES, TASKS
 from embodied_bench.results import provenance
 from embodied_bench.results.load import eval_layouts
-from embodied_bench.results.records import CURVE_COLUMNS, LEVEL_COLUMNS, LEVELS_FILE, VIDEOS, read_run_json
+from embodied_bench.results.records import CURVE_COLUMNS, LEVEL_COLUMNS, LEVELS_FILE, PHASE_COLUMNS, PHASES_FILE, VIDEOS, read_run_json
 
 SUBMISSION_FILE = "submission.json"
 RUN_FILES = ("run.json", "curve.csv")
-ALLOWED_FILES = (*RUN_FILES, LEVELS_FILE)
-"""The run files a bundle may hold: ``levels.csv`` too, for a task with difficulty levels."""
+ALLOWED_FILES = (*RUN_FILES, LEVELS_FILE, PHASES_FILE)
+"""The run files a bundle may hold: ``levels.csv`` too, for a task with difficulty levels,
+and ``phases.csv`` for an adapt variant."""
 CATEGORIES = ("from-scratch", "demonstrations", "pretrained")
 """What an agent brought to the tasks: nothing but the budget, demonstrations beyond the
 tasks' own, or pretrained weights or models."""
@@ -300,6 +301,7 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
     if hashlib.sha256(text.encode()).hexdigest() != record["curve_sha256"]:
         problems.append(f"{curve_path}: its sha256 does not match curve_sha256 in run.json: the curve was changed after the run")
     problems += _levels_problems(folder, record, spec)
+    problems += _phases_problems(folder, record, spec)
     try:
         curve = pd.read_csv(curve_path)
     except (ValueError, OSError) as exc:
@@ -337,25 +339,33 @@ def check_run(folder: Path, root: Path) -> tuple[Run | None, list[str]]:
     return Run(folder, record, curve), problems
 
 
+def _hashed_table(path: Path, record: dict[str, Any], key: str, text_column: str, why: str) -> tuple[pd.DataFrame, str | None]:
+    """A run's CSV file whose sha256 its record keeps (``key``), read with ``text_column``
+    as text; or the one line that says what is wrong with it (``why``: why it must be there)."""
+    empty = pd.DataFrame()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return empty, f"{path}: missing; {why} (rerun it)"
+    except (OSError, UnicodeDecodeError) as exc:
+        return empty, f"{path}: cannot be read ({exc})"
+    if hashlib.sha256(text.encode()).hexdigest() != record.get(key):
+        return empty, f"{path}: its sha256 does not match {key} in run.json: the file was changed after the run"
+    try:
+        return pd.read_csv(path, dtype={text_column: str}, keep_default_na=False), None
+    except ValueError as exc:
+        return empty, f"{path}: cannot be read as a table ({exc})"
+
+
 def _levels_problems(folder: Path, record: dict[str, Any], spec: TaskSpec) -> list[str]:
     """A run of a task with levels has ``levels.csv``, hashed in its record, with a row per
     level and checkpoint whose episodes add up to the evaluation; no other run has one."""
     path = folder / LEVELS_FILE
     if not spec.levels:
         return [f"{path}: task {spec.name} has no difficulty levels; remove the file"] if path.exists() else []
-    recorded = record.get("levels_sha256")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return [f"{path}: missing; a run of {spec.name} records its per-level results (rerun it)"]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [f"{path}: cannot be read ({exc})"]
-    if hashlib.sha256(text.encode()).hexdigest() != recorded:
-        return [f"{path}: its sha256 does not match levels_sha256 in run.json: the file was changed after the run"]
-    try:
-        levels = pd.read_csv(path, dtype={"level": str}, keep_default_na=False)
-    except ValueError as exc:
-        return [f"{path}: cannot be read as a table ({exc})"]
+    levels, problem = _hashed_table(path, record, "levels_sha256", "level", f"a run of {spec.name} records its per-level results")
+    if problem:
+        return [problem]
     missing = [c for c in LEVEL_COLUMNS if c not in levels.columns]
     if missing:
         return [f"{path}: missing columns {', '.join(missing)}; rerun the run"]
@@ -384,6 +394,44 @@ def _levels_problems(folder: Path, record: dict[str, Any], spec: TaskSpec) -> li
     return []
 
 
+def _phases_problems(folder: Path, record: dict[str, Any], spec: TaskSpec) -> list[str]:
+    """A run of an adapt variant has ``phases.csv``, hashed in its record, with a row per
+    checkpoint and world, whose current world's rows are the curve; no other run has one."""
+    path = folder / PHASES_FILE
+    if not spec.phases:
+        return [f"{path}: task {spec.name} does not change its world; remove the file"] if path.exists() else []
+    phases, problem = _hashed_table(path, record, "phases_sha256", "change", f"a run of {spec.name} records its evaluation of every world")
+    if problem:
+        return [problem]
+    if tuple(phases.columns) != PHASE_COLUMNS:
+        return [f"{path}: columns are {', '.join(map(str, phases.columns))}; expected {', '.join(PHASE_COLUMNS)}"]
+    numeric = phases[[c for c in PHASE_COLUMNS if c != "change"]].apply(pd.to_numeric, errors="coerce")
+    if not np.isfinite(numeric.to_numpy(float)).all():
+        return [f"{path}: holds a value that is not a finite number"]
+    for column, low, high in (("eval_success", 0.0, 1.0), ("eval_partial", 0.0, 1.0), ("eval_cost", 0.0, np.inf)):
+        if not numeric[column].between(low, high).all():
+            return [f"{path}: {column} lies outside [{low:g}, {high:g}]"]
+    worlds = list(range(len(spec.phases)))
+    points = spec.checkpoints()
+    for k, point in enumerate(points):
+        mine = numeric[numeric["checkpoint"] == k]
+        if sorted(mine["phase"].astype(int)) != worlds or not (mine["budget_used"] == point).all():
+            return [f"{path}: checkpoint {k} does not evaluate each of the {len(worlds)} worlds once at {point:g}"]
+        if mine.loc[mine["current"] == 1, "phase"].astype(int).tolist() != [spec.phase_evaluated(point)]:
+            return [f"{path}: checkpoint {k} names another current world than phase {spec.phase_evaluated(point)}"]
+    if (phases.groupby("phase")["change"].nunique() > 1).any() or any(phases.loc[phases["phase"] == i, "change"].iloc[0] != p.change for i, p in enumerate(spec.phases)):
+        return [f"{path}: its worlds are not the phases of {spec.name} ({', '.join(p.label for p in spec.phases)})"]
+    try:
+        curve = pd.read_csv(folder / "curve.csv").set_index("checkpoint")
+        current = numeric[numeric["current"] == 1].set_index("checkpoint")
+        for column in ("eval_success", "eval_partial"):
+            if not np.allclose(current[column].to_numpy(float), curve.loc[current.index, column].to_numpy(float), atol=1e-12):
+                return [f"{path}: its current world's {column} is not curve.csv's"]
+    except (OSError, ValueError, KeyError):
+        return []  # the curve's own checks name what is wrong with it
+    return []
+
+
 def _recorded_clip_files(folder: Path) -> set[str]:
     """The clips and posters a run folder's record lists, whole and unchanged (full
     paths): the only files a bundle's ``videos/`` folders may hold."""
@@ -404,7 +452,7 @@ def read_bundle(root: Path) -> Bundle:
             continue
         if len(rel.parts) == 5 and rel.parts[3] == VIDEOS and str(path.resolve()) in _recorded_clip_files(path.parents[1]):
             continue
-        bundle.problems.append(f"{path}: unexpected file; a submission holds {SUBMISSION_FILE} and run folders <task>@v<N>/<agent>/seed-<k>/ with {', '.join(RUN_FILES)} (and {LEVELS_FILE} for tasks with levels, and the clips its run.json lists in {VIDEOS}/) only")
+        bundle.problems.append(f"{path}: unexpected file; a submission holds {SUBMISSION_FILE} and run folders <task>@v<N>/<agent>/seed-<k>/ with {', '.join(RUN_FILES)} (and {LEVELS_FILE} for tasks with levels, {PHASES_FILE} for adapt variants, and the clips its run.json lists in {VIDEOS}/) only")
     folders = [f for f in _run_dirs(root) if len(f.relative_to(root).parts) == 3]
     if not folders:
         bundle.problems.append(f"{root}: no run folders (<task>@v<N>/<agent>/seed-<k>/); pass the --out folder of `embodied-bench run`")

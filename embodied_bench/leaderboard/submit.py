@@ -14,7 +14,7 @@ from embodied_bench.leaderboard.bundle import (
     validate,
 )
 from embodied_bench.results.load import load_clips
-from embodied_bench.results.records import LEVELS_FILE, VIDEOS, staged_folder
+from embodied_bench.results.records import LEVELS_FILE, PHASES_FILE, VIDEOS, staged_folder
 
 SUBMISSIONS = "submissions"
 
@@ -63,7 +63,7 @@ def submit(bundle_dir: Path, name: str, root: Path, replace: bool = False, min_s
         _copy(Path(bundle_dir) / SUBMISSION_FILE, staging / SUBMISSION_FILE)
         for run in bundle.runs:
             rel = run.folder.relative_to(bundle_dir)
-            for fname in (*RUN_FILES, LEVELS_FILE):
+            for fname in (*RUN_FILES, LEVELS_FILE, PHASES_FILE):
                 if fname in RUN_FILES or (run.folder / fname).exists():
                     _copy(run.folder / fname, staging / rel / fname)
             clips, _ = load_clips([run.folder])  # the clips its record lists, checked

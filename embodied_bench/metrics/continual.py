@@ -97,14 +97,16 @@ def forward_transfer(perf: np.ndarray, phase_of: np.ndarray, reference: np.ndarr
     return float(np.nanmean(ft)) if np.any(~np.isnan(ft)) else float("nan")
 
 
-def steps_to_recover(perf: np.ndarray, phase_of: np.ndarray, steps: np.ndarray, starts: np.ndarray, threshold: float) -> ThresholdCrossing:
+def steps_to_recover(perf: np.ndarray, phase_of: np.ndarray, steps: np.ndarray, starts: np.ndarray, threshold: float, at_change: np.ndarray | None = None) -> ThresholdCrossing:
     """For each change (phases 1 on), the env steps from the change to the first evaluation
     of that phase at or above ``threshold`` on the phase's own layouts, censored at the
     phase's last evaluation (then ``reached`` is False and the value a lower bound).
     ``steps`` ``(evaluations,)``: the env step of each evaluation; ``starts`` ``(phases,)``:
-    the step each phase began. -> a ``ThresholdCrossing`` of ``(phases - 1,)`` arrays
-    (``first`` and ``crossing`` both the step of that first evaluation after the change:
-    no interpolation across a change)."""
+    the step each phase began. ``at_change`` ``(phases - 1,)``, optional: the score on each
+    new world evaluated at the change itself, before any step in it; at or above the
+    threshold, the agent needed no recovery (0 steps; NaN: not evaluated). -> a
+    ``ThresholdCrossing`` of ``(phases - 1,)`` arrays (``first`` and ``crossing`` both the
+    step of that first evaluation after the change: no interpolation across a change)."""
     perf, phase_of, ends = _phases(perf, phase_of)
     steps = np.asarray(steps, dtype=float)
     starts = np.asarray(starts, dtype=float)
@@ -112,8 +114,15 @@ def steps_to_recover(perf: np.ndarray, phase_of: np.ndarray, steps: np.ndarray, 
         raise ValueError(f"steps must be (evaluations,) and starts (phases,), got {steps.shape} and {starts.shape}")
     if np.any(np.diff(steps) <= 0) or np.any(steps < starts[phase_of]):
         raise ValueError("steps must increase and each evaluation come at or after its phase's start")
+    zero = np.zeros(perf.shape[0] - 1, dtype=bool) if at_change is None else np.nan_to_num(np.asarray(at_change, dtype=float), nan=-np.inf) >= threshold
+    if zero.shape != (perf.shape[0] - 1,):
+        raise ValueError(f"at_change must be (phases - 1,), got {np.shape(at_change)}")
     first, reached = [], []
     for i in range(1, perf.shape[0]):
+        if zero[i - 1]:
+            reached.append(True)
+            first.append(0.0)
+            continue
         mine = np.flatnonzero(phase_of == i)
         above = mine[perf[i, mine] >= threshold]
         reached.append(above.size > 0)

@@ -70,7 +70,8 @@ def gains(per_run: pd.DataFrame, metric: str = "score_auc", reps: int = 20_000, 
         return []
     out = []
     table = per_run.assign(steps_fraction=_steps_fraction(per_run))
-    variants = table[table["protocol"].fillna("") != ""]
+    # Phases before the budget only: an adapt variant is another measure (metrics.adaptation).
+    variants = table[table["protocol"].fillna("").isin(("watch", "play"))]
     for (agent, protocol), g in variants.groupby(["agent", "protocol"], sort=True):
         plain = table[(table["agent"] == agent) & (table["protocol"].fillna("") == "") & table["task"].isin(set(g["plain_task"]))]
         if plain.empty:

@@ -14,12 +14,13 @@ import embodied_bench
 from embodied_bench import video
 from embodied_bench.metrics import tables
 from embodied_bench.metrics.compare import significance
+from embodied_bench.metrics import adaptation
 from embodied_bench.metrics.gain import gains
 from embodied_bench.report import document as doc
 from embodied_bench.report import figures
 from embodied_bench.results.records import atomic_write_bytes, atomic_write_text
 
-FIGURE_NAMES = ("learning-curves", "score-curves", "levels", "aggregates", "performance-profile", "probability-of-improvement", "cost-training", "cost-evaluation")
+FIGURE_NAMES = ("learning-curves", "score-curves", "adapt-curves", "levels", "aggregates", "performance-profile", "probability-of-improvement", "cost-training", "cost-evaluation")
 """Every figure a report may draw (``figures/<name>.png`` and ``.svg``)."""
 
 Progress = Callable[[int, int], None]
@@ -97,6 +98,7 @@ def build_report(
     progress: Progress | None = None,
     levels: pd.DataFrame | None = None,
     clips: pd.DataFrame | None = None,
+    adapt: tuple[list, dict] | None = None,
 ) -> Report:
     """Compute every table and figure for the runs in ``df`` (the tidy frame of
     ``load_runs``) and write them to ``out``. Raises ``tables.MixedRunsError`` for runs
@@ -104,7 +106,9 @@ def build_report(
     ``levels`` the per-level frame of ``results.load.load_levels`` (tasks with difficulty
     levels get a per-level table and figure); ``clips`` the frame of
     ``results.load.load_clips`` (each agent's clips at its first and last recorded
-    checkpoint are copied to ``videos/``, embedded in report.html, linked from report.md)."""
+    checkpoint are copied to ``videos/``, embedded in report.html, linked from report.md);
+    ``adapt`` the adapt runs and single-world references of
+    ``results.load.load_adapt_runs`` (continual metrics, a table and a figure)."""
     out = Path(out)
     df, warnings = tables.check_runs(df)
     warnings = [*notes, *warnings]
@@ -151,6 +155,12 @@ def build_report(
     thresholds = tables.threshold_table(per_run)
     phase_gains = gains(per_run, "score_auc" if graded else "auc", reps=options.reps, confidence=options.confidence, seed=options.seed)
     report.per_run, report.aggregates = per_run, aggregates
+    adapt_runs, adapt_refs = adapt if adapt is not None else ([], {})
+    try:
+        adapt_table = adaptation.per_run_adaptation(adapt_runs, adapt_refs) if adapt_runs else None
+    except ValueError as exc:  # a run's phases.csv that does not fit its protocol: named
+        raise tables.MixedRunsError(str(exc)) from None
+    adapted = adaptation.adaptation(adapt_table, reps=options.reps, confidence=options.confidence, seed=options.seed) if adapt_table is not None else []
 
     figdir = out / "figures"
     formats = tuple(dict.fromkeys(("png", *options.formats)))
@@ -164,6 +174,8 @@ def build_report(
     add_figure("learning-curves", figures.learning_curves(bands, styles, df if options.per_run_lines else None), "Learning curves: IQM of the evaluation success rate across runs at each checkpoint, with 95% bootstrap bands, per task and agent")
     if score_bands is not None:
         add_figure("score-curves", figures.learning_curves(score_bands, styles, df if options.per_run_lines else None, column="eval_partial", ylabel="graded score"), "Learning curves of the graded score (credit for progress before success): IQM across runs at each checkpoint, with 95% bootstrap bands")
+    if adapt_runs:
+        add_figure("adapt-curves", figures.adapt_curves(adapt_runs, styles), "Adapt runs: the graded score on the world in force at each checkpoint (solid) and on the first world after it changed (dashed), mean across runs; dotted lines mark the changes")
     if level_rows is not None and len(level_rows):
         add_figure("levels", figures.level_bars(level_rows, styles), "Final graded score per difficulty level: mean across runs with 95% bootstrap intervals, per task and agent")
     add_figure("aggregates", figures.interval_plot(aggregates[aggregates["scope"] == head], styles, title=f"Aggregates over {head}"), f"IQM, median, mean and optimality gap of final success and normalised AUC over {head}, with bootstrap intervals")
@@ -192,6 +204,12 @@ def build_report(
     csv_thr = out / "steps_to_threshold.csv"
     atomic_write_text(csv_thr, thresholds.to_csv(index=False, float_format="%.10g"))
     report.files += [csv_per_run, csv_agg, csv_poi, csv_thr]
+    csv_adapt = out / "adaptation.csv"
+    if adapt_table is not None:
+        atomic_write_text(csv_adapt, adapt_table.to_csv(index=False, float_format="%.10g"))
+        report.files.append(csv_adapt)
+    else:
+        csv_adapt.unlink(missing_ok=True)
     csv_levels = out / "levels.csv"
     if level_rows is not None:
         atomic_write_text(csv_levels, level_rows.to_csv(index=False, float_format="%.10g"))
@@ -200,7 +218,7 @@ def build_report(
         csv_levels.unlink(missing_ok=True)  # an earlier report's would describe other runs
 
     clip_blocks = _clip_blocks(clips, out, report)
-    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows, clip_blocks, phase_gains)
+    blocks = _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows, clip_blocks, phase_gains, adapted)
     md, page = out / "report.md", out / "report.html"
     atomic_write_text(md, doc.to_markdown(blocks))
     atomic_write_text(page, doc.to_html(blocks, title="embodied-bench report"))
@@ -263,7 +281,7 @@ def _clip_blocks(clips: pd.DataFrame | None, out: Path, report: Report) -> list:
     return blocks
 
 
-def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows=None, clip_blocks=(), phase_gains=()) -> list:
+def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, images, warnings, options, provenance, level_rows=None, clip_blocks=(), phase_gains=(), adapted=()) -> list:
     conf = f"{options.confidence:.0%}"
     n_runs, agents, tasks = len(per_run), sorted(per_run["agent"].unique()), sorted(per_run["task"].unique())
     priv = dict(per_run.drop_duplicates("agent").set_index("agent")["privileged"].astype(bool))
@@ -361,6 +379,25 @@ def _blocks(df, per_run, aggregates, improvement, thresholds, head, head_tasks, 
             for g in phase_gains
         ]
         b.append(doc.Table(("agent", "phase", "tasks", "runs with / without", f"IQM gain [{conf}]", f"steps to threshold, change [{conf}]", f"P(with > without) [{conf}]", "cost while playing (mean per run)", "verdict"), tuple(rows)))
+
+    if adapted:
+        b += [
+            doc.Heading("When the world changes"),
+            doc.Para(
+                "Adapt runs: the world changes inside the budget at a step the agent is not told. On the graded score of each world's held-out layouts "
+                "(evaluations after checkpoint 0): average performance at the end, Continual World's forgetting (negative: a world got better later) and "
+                "forward transfer against the same agent and seed learning each world alone; recovery: the share of a phase until the success rate on the "
+                f"new world reaches the task's threshold (0: there at the change; 1: never); the guardrail cost of the first evaluation interval after each change. Means over tasks "
+                f"of each task's mean over runs, with {conf} stratified-bootstrap intervals."
+            ),
+        ]
+        rows = [
+            (a.agent, ", ".join(a.tasks), str(a.runs), *(_ci(a.points[m], *a.intervals[m]) for m in adaptation.METRICS[:3]), f"{a.with_references} / {a.runs}", *(_ci(a.points[m], *a.intervals[m]) for m in adaptation.METRICS[3:]))
+            for a in adapted
+        ]
+        b.append(doc.Table(("agent", "tasks", "runs", f"average performance [{conf}]", f"forgetting [{conf}]", f"forward transfer [{conf}]", "runs with references", f"recovery (share of a phase) [{conf}]", f"changes recovered [{conf}]", f"cost after a change [{conf}]"), tuple(rows)))
+        if "adapt-curves" in images:
+            b.append(images["adapt-curves"])
 
     one_shot = per_run[per_run["first_attempt_success"].notna()]
     if len(one_shot):

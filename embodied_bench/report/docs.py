@@ -1,4 +1,5 @@
-"""The README's generated tables: the tasks and the baselines, from the registry alone
+"""The README's generated tables: tasks, baselines, world changes and adapt variants from the
+registry, the official results from the committed references
 (``embodied-bench docs`` writes them, ``--check`` says whether the committed README holds
 what it would write). Each table sits between two markers; nothing else in the file is
 touched."""
@@ -6,12 +7,12 @@ touched."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 from embodied_bench.api import TaskSpec, is_privileged
 from embodied_bench.registry import AGENTS, SUITES, TASKS
 
-SECTIONS = ("tasks", "baselines", "official results")
 OFFICIAL_FOLDER = Path("leaderboard") / "baselines" / "official"
 """The official references, relative to the README's folder."""
 
@@ -30,6 +31,10 @@ def _before(spec: TaskSpec) -> str:
         return f", after watching {spec.watch_episodes} episodes of its {spec.watch_dataset} dataset"
     if spec.protocol == "play":
         return f", after {spec.play_budget:,} {spec.budget_unit} of reward-free play"
+    if spec.protocol == "adapt" and len(spec.phases) > 1:
+        return ", the world changing unannounced: " + ", ".join(f"{p.change} from {p.start:,}" for p in spec.phases[1:])
+    if spec.protocol == "adapt":
+        return f", all of it in {spec.phases[0].change or 'its own world'} (a single-world reference)"
     return ""
 
 
@@ -73,6 +78,35 @@ def baselines_table() -> str:
     return "\n".join(lines)
 
 
+def changes_table() -> str:
+    """One row per world change a family declares (``Task.changes``): its keyword
+    arguments, what it does, and the tasks that declare it."""
+    from embodied_bench.registry import declared_changes
+
+    lines = ["| family | change | env keyword arguments | what changes | declared by |", "|---|---|---|---|---|"]
+    for family, change, tasks in declared_changes():
+        kwargs = ", ".join(f"`{k}={v!r}`" for k, v in change.env_kwargs.items())
+        what = change.description.replace("|", "\\|")
+        lines.append(f"| {family.replace('_', '-')} | `{change.name}` | {kwargs} | {what} | {', '.join(f'`{t}`' for t in tasks)} |")
+    return "\n".join(lines)
+
+
+def adapt_table() -> str:
+    """One row per registered adapt variant of more than one world: its budget, its
+    phases and its single-world references."""
+    from embodied_bench.registry import adapt_reference
+
+    lines = ["| variant | budget | phases | single-world references |", "|---|---|---|---|"]
+    for name in TASKS.names():
+        spec = TASKS.get(name).spec
+        if len(spec.phases) < 2:
+            continue
+        phases = "; ".join(f"{p.change or 'own world'} from {p.start:,}" for p in spec.phases)
+        refs = sorted(dict.fromkeys(adapt_reference(spec, i) for i in range(len(spec.phases))))
+        lines.append(f"| `{name}` | {_budget(spec.budget, spec.budget_unit)}, evaluated every {spec.eval_every:,} | {phases} | {', '.join(f'`{r}`' for r in refs)} |")
+    return "\n".join(lines)
+
+
 def _first_sentence(doc: str) -> str:
     """The first sentence of a docstring's first paragraph, on one line (a table cell)."""
     paragraph = " ".join(doc.split("\n\n", 1)[0].split())
@@ -104,13 +138,27 @@ def official_results(folder: Path) -> str:
     return to_markdown(blocks).strip()
 
 
+def _sections(here: Path) -> dict[str, Callable[[], str]]:
+    """Each generated table of the README (in folder ``here``), by its markers' name."""
+    return {
+        "tasks": tasks_table,
+        "baselines": baselines_table,
+        "official results": lambda: official_results(here / OFFICIAL_FOLDER),
+        "world changes": changes_table,
+        "adapt variants": adapt_table,
+    }
+
+
+SECTIONS = tuple(_sections(Path(".")))
+"""The names of the README's generated tables."""
+
+
 def render(text: str, root: Path | None = None) -> str:
     """``text`` (a README in folder ``root``, default the working folder) with every
     generated table replaced by what the registry and the official references give;
     ValueError when a table's markers are missing."""
     here = Path(root) if root is not None else Path(".")
-    sections = (("tasks", tasks_table), ("baselines", baselines_table), ("official results", lambda: official_results(here / OFFICIAL_FOLDER)))
-    for name, make in sections:
+    for name, make in _sections(here).items():
         begin, end = _markers(name)
         if begin not in text or end not in text or text.index(begin) > text.index(end):
             raise ValueError(f"the README lacks the markers of the {name} table: put {begin} and {end} where it goes")

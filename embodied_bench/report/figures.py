@@ -110,6 +110,37 @@ def learning_curves(
     return fig
 
 
+def adapt_curves(runs: list[dict], styles: Mapping[str, dict], column: str = "eval_partial", ylabel: str = "graded score") -> Figure:
+    """One panel per adapt task: each agent's score on the world in force at each checkpoint
+    (mean across runs, solid) and on the first world after it changed (mean, thin dashed:
+    forgetting), with a vertical line at each change, labelled with it. ``runs``: the
+    adapt runs of ``results.load.load_adapt_runs``."""
+    tasks = sorted({r["task"] for r in runs})
+    with style():
+        fig, axes = _grid(len(tasks))
+        for ax, task in zip(axes, tasks):
+            mine = [r for r in runs if r["task"] == task]
+            spec = mine[0]["spec"]
+            frame = pd.concat([r["phases"].assign(agent=r["agent"], seed=r["seed"]) for r in mine], ignore_index=True)
+            for agent, d in frame.groupby("agent", sort=True):
+                st = styles[agent]
+                now = d[d["current"] == 1].groupby("budget_used")[column].mean()
+                ax.plot(now.index, now.to_numpy(), color=st["color"], linestyle=st["linestyle"], lw=2, marker="o", ms=3)
+                first = d[(d["phase"] == 0) & (d["current"] == 0)].groupby("budget_used")[column].mean()
+                if len(first):
+                    ax.plot(first.index, first.to_numpy(), color=st["color"], lw=1, linestyle="--", alpha=0.7)
+            for phase in spec.phases[1:]:
+                ax.axvline(phase.start, color="0.4", lw=1, linestyle=":")
+                ax.annotate(phase.change.partition("@")[0], (phase.start, 1.0), xytext=(3, -3), textcoords="offset points", fontsize=8, va="top", color="0.3")
+            ax.set_title(task)
+            ax.set_xlabel(UNIT_LABELS.get(spec.budget_unit, "budget"))
+            ax.set_ylabel(ylabel)
+            ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+            ax.set_ylim(-0.03, 1.03)
+        _legend(fig, styles, sorted({r["agent"] for r in runs}), min(len(tasks), 3))
+    return fig
+
+
 def interval_plot(aggregates: pd.DataFrame, styles: Mapping[str, dict], title: str | None = None) -> Figure:
     """IQM, median, mean and optimality gap with their intervals, one row per score metric,
     one horizontal bar per agent (the aggregates of one scope)."""

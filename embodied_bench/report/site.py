@@ -20,6 +20,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from embodied_bench.leaderboard.board import (
+    ADAPTATION,
+    ADAPTATION_BESIDE,
     GAIN,
     BoardTable,
     Entry,
@@ -148,7 +150,16 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
     b.append(doc.Para("Protocol: " + "; ".join(parts) + "."))
     graded = table.metric != "auc"
     gain = table.metric == GAIN
-    if gain:
+    adapting = table.metric == ADAPTATION
+    if adapting:
+        b.append(doc.Para(
+            "Ranked by adaptation: the score is the average performance at the end of an adapt run (the mean over its worlds of the final graded score on "
+            "each world's held-out layouts), a mean over tasks of each task's mean over runs; beside it, means with 95% intervals of Continual World's forgetting and "
+            "forward transfer (against the same agent's single-world references), the recovery after each change (share of a phase until the "
+            "success rate on the new world reaches the threshold; 0: there at the change; 1: never) and the guardrail cost of the first evaluation interval after a change. The single-world references "
+            f"({', '.join(t for t in tasks if t not in table.ranked_tasks)}) are not ranked: they give each run's forward transfer."
+        ))
+    elif gain:
         b.append(doc.Para(f"Ranked by the gain from the phase before the budget: the score and the per-task columns are IQMs over seeds of the graded score's normalised AUC on the variant minus on its plain task with the same seed ({', '.join(table.plain_tasks)}), never a raw score alone; success AUC and final success are the variant's own."))
     elif graded:
         b.append(doc.Para("Ranked by the graded score: the Embodied Turing score and the per-task columns are IQMs of the normalised AUC of each task's graded score (credit for progress before mastery); success AUC stands beside it."))
@@ -160,14 +171,17 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         notes.append(f"Fewer than {T.MIN_RUNS} runs per task for {', '.join(few)}: their intervals under-cover, and no order between them is called significant.")
     if notes:
         b.append(doc.Bullets(tuple(notes)))
-    task_heads = tuple(f"{t} {'gain' if gain else 'score AUC' if graded else 'AUC'}" for t in tasks)
-    heads = ("rank", "agent", "category", "runs", "gain (IQM)" if gain else "Embodied Turing score", *(("success AUC",) if graded else ()), "final success", "steps to threshold", "cost rate", "animal gap", *task_heads, "P(> next row)")
+    shown = table.ranked_tasks
+    task_heads = tuple(f"{t} {'gain' if gain else 'average performance' if adapting else 'score AUC' if graded else 'AUC'}" for t in shown)
+    beside = ("forgetting", "forward transfer", "recovery", "cost after a change") if adapting else ()
+    heads = ("rank", "agent", "category", "runs", "gain (IQM)" if gain else "average performance (mean)" if adapting else "Embodied Turing score", *beside, *(("success AUC",) if graded else ()), "final success", "steps to threshold", "cost rate", "animal gap", *task_heads, "P(> next row)")
 
     def cells(row: Row) -> tuple:
         link = doc.Link(row.entry.display, target.entry_href(row.entry))
-        per_task = tuple(_ci(row.per_task.get(t)) for t in tasks)
+        per_task = tuple(_ci(row.per_task.get(t)) for t in shown)
         success = (_ci(row.success_auc),) if graded else ()
-        return (link, row.entry.category, str(row.runs), _ci(row.score), *success, _ci(row.final), _fraction(row), _f(row.cost_rate, 4), _gap(row), *per_task)
+        extra = tuple(_ci(row.adaptation.get(m)) for m in ADAPTATION_BESIDE) if adapting else ()
+        return (link, row.entry.category, str(row.runs), _ci(row.score), *extra, *success, _ci(row.final), _fraction(row), _f(row.cost_rate, 4), _gap(row), *per_task)
 
     if table.ranked:
         b.append(doc.Table(heads, tuple((r.rank, *cells(r), _vs_next(r)) for r in table.ranked)))
@@ -178,7 +192,7 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         b.append(doc.Table(heads[1:-1], tuple((doc.Link(f"{r.entry.display} {figures.PRIVILEGED_MARK}", target.entry_href(r.entry)), *cells(r)[1:]) for r in table.references)))
     if table.partial:
         b += [doc.Para("Not scored on the suite (they ran only some of its tasks); normalised AUC per task:")]
-        b.append(doc.Table(("agent", "category", "runs", *task_heads), tuple((doc.Link(r.entry.display + (f" {figures.PRIVILEGED_MARK}" if r.entry.privileged else ""), target.entry_href(r.entry)), r.entry.category, str(r.runs), *(_ci(r.per_task.get(t)) for t in tasks)) for r in table.partial)))
+        b.append(doc.Table(("agent", "category", "runs", *task_heads), tuple((doc.Link(r.entry.display + (f" {figures.PRIVILEGED_MARK}" if r.entry.privileged else ""), target.entry_href(r.entry)), r.entry.category, str(r.runs), *(_ci(r.per_task.get(t)) for t in shown)) for r in table.partial)))
     b.append(doc.Image(target.figure(f"{table.slug}-scores.png"), f"Embodied Turing score and final success with 95% intervals, {table.suite}, {_protocol_words(table)}", b""))
     b.append(doc.Image(target.figure(f"{table.slug}-curves.png"), f"Learning curves per task (IQM across runs with 95% bands), {table.suite}, {_protocol_words(table)}", b""))
     b += _level_blocks(table, target)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from embodied_bench.api import task_name
-from embodied_bench.results.records import CURVE_COLUMNS, LEVEL_COLUMNS, LEVELS_FILE, VIDEOS, read_run_json
+from embodied_bench.api import plain_id, task_name
+from embodied_bench.results.records import CURVE_COLUMNS, LEVEL_COLUMNS, LEVELS_FILE, PHASE_COLUMNS, PHASES_FILE, VIDEOS, read_run_json
 
 RUN_COLUMNS: tuple[str, ...] = (
     "task",
@@ -121,6 +121,58 @@ def load_levels(run_dirs: Iterable[str | Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).sort_values(["task", "agent", "seed", "checkpoint"], kind="stable").reset_index(drop=True)
 
 
+def load_adapt_runs(run_dirs: Iterable[str | Path]) -> tuple[list[dict[str, Any]], dict[tuple, pd.DataFrame]]:
+    """The complete adapt runs among ``run_dirs`` (each a dict of ``task``, ``agent``,
+    ``seed``, ``run_dir``, ``spec``, ``layouts``, ``phases``: its ``phases.csv``,
+    ``curve``: its ``curve.csv``), and the curves of the single-world references among
+    them, by ``metrics.adaptation.reference_key`` (``metrics.adaptation`` reads both).
+    ``RecordError`` for a file that cannot be read or was changed after its run, and for
+    two references of one key."""
+    import hashlib
+
+    from embodied_bench.api import TaskSpec
+    from embodied_bench.metrics.adaptation import reference_key
+
+    runs: list[dict[str, Any]] = []
+    references: dict[tuple, pd.DataFrame] = {}
+    seen: dict[tuple, Path] = {}
+    for folder in run_dirs:
+        folder = Path(folder)
+        record = read_run_json(folder)
+        if record is None or record.get("status") != "complete":
+            continue
+        spec_dict = record["task"].get("spec") or {}
+        if spec_dict.get("protocol") != "adapt":
+            continue
+        ident = _identity(record, folder)
+        try:
+            spec = TaskSpec.from_dict(spec_dict)
+            curve = pd.read_csv(folder / "curve.csv")
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise RecordError(f"{folder}: an adapt run this version cannot read ({exc}); rerun it or leave it out") from None
+        key = (ident["task"], ident["agent"], int(ident["seed"]))
+        if len(spec.phases) == 1:
+            ref = reference_key(*key, spec.budget, spec.eval_every, spec.eval_episodes, ident["eval_layouts"])
+            if ref in seen:
+                raise RecordError(f"{folder}: the same reference run as {seen[ref]} (task, agent, seed and protocol); pass each run once")
+            seen[ref] = folder
+            references[ref] = curve
+            continue
+        path = folder / PHASES_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+            phases = pd.read_csv(path, dtype={"change": str}, keep_default_na=False)
+        except (OSError, ValueError) as exc:
+            raise RecordError(f"{path}: cannot be read ({exc}); rerun the run or leave it out") from None
+        if record.get("phases_sha256") not in (None, hashlib.sha256(text.encode()).hexdigest()):
+            raise RecordError(f"{path}: its sha256 does not match phases_sha256 in run.json: the file was changed after the run; rerun it or leave it out")
+        missing = [c for c in PHASE_COLUMNS if c not in phases.columns]
+        if missing:
+            raise RecordError(f"{path}: missing columns {', '.join(missing)}; rerun the run or leave it out")
+        runs.append({"task": key[0], "agent": key[1], "seed": key[2], "run_dir": str(folder), "spec": spec, "layouts": ident["eval_layouts"], "phases": phases, "curve": curve})
+    return runs, references
+
+
 def _identity(record: dict, folder: Path) -> dict:
     spec = record["task"].get("spec") or {}
     return {
@@ -142,7 +194,7 @@ def _identity(record: dict, folder: Path) -> dict:
         "animal_budget": (spec.get("reference") or {}).get("animal_budget", float("nan")),
         "eval_layouts": eval_layouts(record),
         "protocol": spec.get("protocol", ""),
-        "plain_task": task_name(str(record["task"]["id"]).removesuffix(f"-{spec.get('protocol')}") if spec.get("protocol") else record["task"]["id"], record["task"]["version"]),
+        "plain_task": task_name(plain_id(str(record["task"]["id"]), spec.get("protocol") or ""), record["task"]["version"]),
         # Whether the agent watched or played (True on a plain task), and what it watched.
         "phase_done": bool(record["watch"].get("watched", True) if record.get("watch") else record["play"].get("played", True) if record.get("play") else True),
         "watch_sha256": (record.get("watch") or {}).get("sha256") or "",

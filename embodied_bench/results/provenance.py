@@ -117,9 +117,9 @@ def package_hash(package_dir: str) -> str:
 def task_hash(spec: Any) -> str:
     """Hash of the code and assets of a task's family package (``spec``: its
     ``TaskSpec``): any change to the env shows up here."""
-    from embodied_bench.registry import TASKS
+    from embodied_bench.registry import task_of
 
-    package = TASKS.get(spec.name).package
+    package = task_of(spec).package
     module = sys.modules.get(package) or importlib.import_module(package)
     return package_hash(str(Path(module.__file__).resolve().parent))
 

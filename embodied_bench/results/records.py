@@ -36,6 +36,12 @@ LEVEL_COLUMNS: tuple[str, ...] = ("checkpoint", "budget_used", "level", "episode
 """``levels.csv`` (tasks with difficulty levels): one row per (checkpoint, level), the
 means over that level's held-out layouts."""
 
+PHASES_FILE = "phases.csv"
+PHASE_COLUMNS: tuple[str, ...] = ("checkpoint", "budget_used", "env_steps", "phase", "change", "current", *EVAL_COLUMNS)
+"""``phases.csv`` (adapt variants): one row per (checkpoint, phase evaluated): the phase
+the checkpoint belongs to (``current`` 1; its numbers are the curve's) and every earlier
+one (``current`` 0), the means over that phase's world's held-out layouts."""
+
 STATUSES = ("running", "complete", "failed", "interrupted")
 
 
@@ -150,7 +156,7 @@ def clear_outputs(folder: Path) -> None:
     """Remove what an earlier attempt of a run left in its folder (the curve, per-level
     results, clips) before it runs again: a record never sits beside another run's files."""
     folder = Path(folder)
-    for name in ("curve.csv", LEVELS_FILE):
+    for name in ("curve.csv", LEVELS_FILE, PHASES_FILE):
         (folder / name).unlink(missing_ok=True)
     shutil.rmtree(folder / VIDEOS, ignore_errors=True)
 
@@ -158,6 +164,12 @@ def clear_outputs(folder: Path) -> None:
 def write_levels(folder: Path, rows: list[dict[str, Any]]) -> str:
     text = curve_text(rows, LEVEL_COLUMNS)
     atomic_write_text(Path(folder) / LEVELS_FILE, text)
+    return text
+
+
+def write_phases(folder: Path, rows: list[dict[str, Any]]) -> str:
+    text = curve_text(rows, PHASE_COLUMNS)
+    atomic_write_text(Path(folder) / PHASES_FILE, text)
     return text
 
 

@@ -4,8 +4,8 @@ targets at 50 Hz (motor)."""
 
 import dataclasses
 
-from embodied_bench.api import CIBudget, Reference, TaskSpec
-from embodied_bench.registry import register_task, register_variant
+from embodied_bench.api import CIBudget, Reference, TaskSpec, WorldChange
+from embodied_bench.registry import register_adapt, register_task, register_variant
 from embodied_bench.tasks.cat_climb.rooms import LEVELS
 
 _CAT = "a house cat: one or two attempts at a new route (up to 10 jumps each)"
@@ -101,6 +101,35 @@ _MOTOR_FACTS = dict(
     },
 )
 
+# Changes of the v1 worlds (README: when the world changes), one keyword argument each;
+# the generator validates every room for the changed world (``physics.room``).
+# 0.9: the weakest cat the generator serves rooms for (the first climb, floor to stool,
+# needs 0.9 of the full take-off speed), and a jump then rises 0.81 as high: climbs of
+# 0.5 m or more go out of reach, routes take smaller steps.
+WEAK_JUMPS = WorldChange(
+    id="weak-jumps",
+    version=0,
+    description="A weaker cat: every take-off speed and every leg servo's torque x0.9 (a jump rises 0.81 as high); rooms are those this cat can climb.",
+    env_kwargs={"jump_strength": 0.9},
+)
+# 0.35: landings slide several times further, and the oracle still solves about 40% of
+# the rooms it solves on furniture of friction 1 (at 0.2 one in ten: generation crawls).
+SLIPPERY = WorldChange(
+    id="slippery",
+    version=0,
+    description="Slippery furniture: sliding friction 0.35 instead of 1 on every piece (floor and paws unchanged), so landings slide.",
+    env_kwargs={"surface_friction": 0.35},
+)
+# 0.8: a stool's top shrinks to 0.26-0.32 m; the oracle solves a third of the candidate
+# rooms (at 0.7 one in twenty).
+NARROW_FURNITURE = WorldChange(
+    id="narrow-furniture",
+    version=0,
+    description="Narrower furniture: every piece's width and depth x0.8 at the same heights, so tops are smaller landing targets.",
+    env_kwargs={"top_scale": 0.8},
+)
+_CHANGES = (WEAK_JUMPS, SLIPPERY, NARROW_FURNITURE)
+
 _SEARCH = {"search_depth": 3, "search_width": 6, "search_branching": 4, "value_weight": 10.0, "search_discount": 0.9}
 """v1's beam search over jumps, the same for cem-sim and cem-learned (README: official results)."""
 
@@ -127,6 +156,7 @@ register_task(
             "cem-learned": {"planner": "beam", **_SEARCH, "random_steps": 100, "fit_every": 20},
         },
     },
+    changes=_CHANGES,
 )
 register_task(
     MOTOR_V1,
@@ -145,6 +175,7 @@ register_task(
         # that makes this body jump so with its motors, so there is no motor expert.
         "no_expert": "no controller is known that makes the cat jump with its motors (the skill sets the take-off velocity), so no motor-level expert exists",
     },
+    changes=_CHANGES,
 )
 
 # Watch and play variants of v1 (README: watching and playing first): 20 expert episodes
@@ -152,3 +183,14 @@ register_task(
 register_variant("cat-climb-skill@v1", "watch", baselines=("random", "bco"), watch_dataset="expert", watch_episodes=20)
 register_variant("cat-climb-skill@v1", "play", baselines=("random", "cem-learned"), play_budget=SKILL_V1.budget)
 register_variant("cat-climb-motor@v1", "play", baselines=("random",), play_budget=MOTOR_V1.budget)
+# Adapt variant of the skill task: the furniture turns slippery after a third of the
+# budget, then the cat turns weaker (on dry furniture) after two thirds; 3,600 jumps so
+# each world gets 1,200 (three checkpoints). Each world's single-world reference (forward
+# transfer) comes with it.
+register_adapt(
+    "cat-climb-skill@v1",
+    (("", 0), ("slippery", 1_200), ("weak-jumps", 2_400)),
+    baselines=("random", "scripted", "cem-sim", "cem-learned", "cem-learned-frozen"),
+    budget=3_600,
+    eval_every=400,
+)

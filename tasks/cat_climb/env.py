@@ -37,6 +37,23 @@ score is for reaching it."""
 UPRIGHT = 0.5
 """A stance counts when the torso's up axis is within 60° of vertical (cos 60°)."""
 
+# World changes (keyword arguments of both envs; 1.0 is the task's own world), one at a
+# time. Each range is what the room generator was checked to serve rooms for: a cat
+# weaker than 0.9 reaches no stool from the floor (its first climb); slipperier furniture
+# or narrower tops leave the oracle so few solvable rooms that generating one takes long
+# (both at once: none within 20,000 candidates for some seeds).
+JUMP_STRENGTH = (0.9, 1.0)
+SURFACE_FRICTION = (0.35, 1.0)
+TOP_SCALE = (0.8, 1.0)
+
+
+def _factor(name: str, value: Any, bounds: tuple[float, float]) -> float:
+    """``value`` as a float inside ``bounds``, or one ValueError line naming it."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number in [{low}, {high}] (1.0: the task's own world), got {value!r}")
+    return float(value)
+
 
 def graded_score(best_height: Any, top: float, success: Any) -> Any:
     """The graded score from the highest surface stood on upright at rest (floats or
@@ -77,7 +94,26 @@ def _cat_bounds() -> tuple[list[float], list[float]]:
 class _CatClimbBase(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 25}
 
-    def __init__(self, layout_split: str, render_mode: str | None, progress_weight: float, success_bonus: float, camera: str, levels: bool = True, graded_score: bool = True, width: int = 640, height: int = 480) -> None:
+    def __init__(
+        self,
+        layout_split: str,
+        render_mode: str | None,
+        progress_weight: float,
+        success_bonus: float,
+        camera: str,
+        levels: bool = True,
+        graded_score: bool = True,
+        width: int = 640,
+        height: int = 480,
+        jump_strength: float = 1.0,
+        surface_friction: float = 1.0,
+        top_scale: float = 1.0,
+    ) -> None:
+        self.jump_strength = _factor("jump_strength", jump_strength, JUMP_STRENGTH)
+        self.surface_friction = _factor("surface_friction", surface_friction, SURFACE_FRICTION)
+        self.top_scale = _factor("top_scale", top_scale, TOP_SCALE)
+        if sum(v != 1.0 for v in (self.jump_strength, self.surface_friction, self.top_scale)) > 1:
+            raise ValueError(f"jump_strength, surface_friction and top_scale change the world one at a time (slippery narrow tops leave too few solvable rooms), got {jump_strength}, {surface_friction}, {top_scale}")
         if camera not in ("room", "follow"):
             raise ValueError(f"camera must be 'room' or 'follow', got {camera!r}")
         if not (16 <= int(width) <= 1920 and 16 <= int(height) <= 1080):
@@ -104,10 +140,11 @@ class _CatClimbBase(gym.Env):
 
     def _load_room(self, options: dict[str, Any] | None) -> dict[str, Any]:
         seed = layouts.choose(options, self.layout_split, self.np_random)
-        room = P.room(seed, 1 + seed % len(LEVELS)) if self.levels else P.room(seed)
+        climbs = 1 + seed % len(LEVELS) if self.levels else None
+        room = P.room(seed, climbs, self.jump_strength, self.surface_friction, self.top_scale)
         model = self._models.get(room.seed)
         if model is None:
-            model = P.build_model(room)
+            model = P.build_model(room, self.surface_friction, self.jump_strength)
             if self.layout_split == "eval":
                 self._models[room.seed] = model  # held-out rooms recur every evaluation
         if self._renderer is not None and (self.sim is None or self.sim.model is not model):
@@ -244,7 +281,7 @@ class CatClimbSkillEnv(_CatClimbBase):
     ## Action Space
     ``Box(-1, 1, (3,), float32)``: heading relative to the cat's current facing (-1 and 1
     are ±180°), take-off pitch (-1 → 15°, 1 → 80° above horizontal) and take-off speed
-    (-1 → 0.5 m/s, 1 → 4.5 m/s, about 1 m of rise).
+    (-1 → 0.5 m/s, 1 → 4.5 m/s, about 1 m of rise; times ``jump_strength``).
 
     ## Observation Space
     ``Box(low, high, (67,), float32)``. Cat (16): torso height (m), torso up-axis in the
@@ -290,7 +327,24 @@ class CatClimbSkillEnv(_CatClimbBase):
     renderer, ``width`` × ``height``, 640 × 480 by default), ``camera`` ("room": the whole
     room from above the near wall; "follow": tracks the cat), ``levels`` (v1: the layout seed sets the climbs a room
     needs, ``1 + seed % 4``, reported as ``info["level"]``; False: any 1-4, v0),
-    ``graded_score`` (v1: report ``info["partial"]``).
+    ``graded_score`` (v1: report ``info["partial"]``), and the world changes below.
+
+    ## World changes
+    Keyword arguments that change the cat or the furniture, one at a time (1.0, the
+    default, is the task's own world; a bad value or two at once raise ValueError). The
+    spaces stay the same. Every room is generated for the changed world and solved in it
+    by the oracle before it is emitted, so a layout index may hold another room than in
+    the task's own world. Declared as the tasks' ``WorldChange``s (``weak-jumps``,
+    ``slippery``, ``narrow-furniture``).
+
+    * ``jump_strength`` (0.9-1.0): a weaker cat. Every take-off speed is this share of the
+      one the action asks for (at 0.9 a jump rises 0.81 as high), and every leg servo's
+      torque (stiffness, damping, limit) is scaled by it. Below 0.9 the cat reaches no
+      stool from the floor.
+    * ``surface_friction`` (0.35-1.0): the sliding friction of every piece of furniture
+      (the floor's and the paws' stay 1): landings slide further.
+    * ``top_scale`` (0.8-1.0): every piece's width and depth times this, heights as
+      before: narrower tops, smaller targets to land on.
 
     ## Version History
     * v1: difficulty levels (rooms of 1, 2, 3 and 4 climbs in equal numbers), the graded
@@ -312,8 +366,11 @@ class CatClimbSkillEnv(_CatClimbBase):
         graded_score: bool = True,
         width: int = 640,
         height: int = 480,
+        jump_strength: float = 1.0,
+        surface_friction: float = 1.0,
+        top_scale: float = 1.0,
     ) -> None:
-        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera, levels, graded_score, width, height)
+        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera, levels, graded_score, width, height, jump_strength, surface_friction, top_scale)
         self.max_jump_time = max_jump_time
         self.action_space = spaces.Box(-1.0, 1.0, (3,), np.float32)
         cl, ch = _cat_bounds()
@@ -340,20 +397,22 @@ class CatClimbSkillEnv(_CatClimbBase):
         return out.astype(np.float32)
 
     @staticmethod
-    def to_jump(action: np.ndarray, yaw: float) -> tuple[float, float, float]:
-        """The physical jump (absolute heading, pitch, speed) an action asks for."""
+    def to_jump(action: np.ndarray, yaw: float, strength: float = 1.0) -> tuple[float, float, float]:
+        """The physical jump (absolute heading, pitch, speed) an action asks for, of a cat
+        of jump ``strength`` (the env's ``jump_strength``: every take-off speed times it)."""
         a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
         heading = yaw + math.pi * float(a[0])
         pitch = R.MIN_PITCH + (float(a[1]) + 1.0) / 2.0 * (R.MAX_PITCH - R.MIN_PITCH)
-        speed = R.MIN_SPEED + (float(a[2]) + 1.0) / 2.0 * (R.MAX_SPEED - R.MIN_SPEED)
+        speed = strength * (R.MIN_SPEED + (float(a[2]) + 1.0) / 2.0 * (R.MAX_SPEED - R.MIN_SPEED))
         return heading, pitch, speed
 
     @staticmethod
-    def to_action(heading: float, pitch: float, speed: float, yaw: float) -> np.ndarray:
+    def to_action(heading: float, pitch: float, speed: float, yaw: float, strength: float = 1.0) -> np.ndarray:
         """The action for a physical jump (the inverse of ``to_jump``)."""
         rel = (heading - yaw + math.pi) % (2 * math.pi) - math.pi
+        asked = speed / strength
         return np.array(
-            [rel / math.pi, 2 * (pitch - R.MIN_PITCH) / (R.MAX_PITCH - R.MIN_PITCH) - 1, 2 * (speed - R.MIN_SPEED) / (R.MAX_SPEED - R.MIN_SPEED) - 1],
+            [rel / math.pi, 2 * (pitch - R.MIN_PITCH) / (R.MAX_PITCH - R.MIN_PITCH) - 1, 2 * (asked - R.MIN_SPEED) / (R.MAX_SPEED - R.MIN_SPEED) - 1],
             np.float32,
         ).clip(-1, 1)
 
@@ -367,7 +426,7 @@ class CatClimbSkillEnv(_CatClimbBase):
             chunks = itertools.count(1)
             self.sim.on_chunk = lambda: hook() if next(chunks) % every == 0 else None
         try:
-            at_rest, cost = self.sim.jump(*self.to_jump(action, self.sim.yaw()), max_time=self.max_jump_time)
+            at_rest, cost = self.sim.jump(*self.to_jump(action, self.sim.yaw(), self.jump_strength), max_time=self.max_jump_time)
         finally:
             self.sim.on_chunk = None
         self._decisions += 1
@@ -416,6 +475,14 @@ class CatClimbMotorEnv(_CatClimbBase):
     ``layout_split``, ``progress_weight=1.0``, ``success_bonus=1.0``, ``render_mode``,
     ``camera``, ``width``, ``height``, ``levels``, ``graded_score`` (as the skill env).
 
+    ## World changes
+    As the skill env's, on the same rooms: ``jump_strength`` (0.9-1.0) scales every leg
+    servo's torque (stiffness, damping and limit; the skill's take-off speeds too, so the
+    rooms are those the weaker skill-level cat can climb); ``surface_friction``
+    (0.35-1.0) and ``top_scale`` (0.8-1.0) change the furniture. One at a time. No
+    controller is known that makes this cat jump with its motors, so what the weaker
+    servos cost a jump at this level is not measured.
+
     ## A solver would need
     No scripted oracle exists at this level. A solver needs a gait and a leap controller
     (crouch, then a synchronised extension of all four legs that reaches the take-off
@@ -443,8 +510,11 @@ class CatClimbMotorEnv(_CatClimbBase):
         graded_score: bool = True,
         width: int = 640,
         height: int = 480,
+        jump_strength: float = 1.0,
+        surface_friction: float = 1.0,
+        top_scale: float = 1.0,
     ) -> None:
-        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera, levels, graded_score, width, height)
+        super().__init__(layout_split, render_mode, progress_weight, success_bonus, camera, levels, graded_score, width, height, jump_strength, surface_friction, top_scale)
         self.action_space = spaces.Box(-1.0, 1.0, (9,), np.float32)
         cl, ch = _cat_bounds()
         rl, rh = _room_bounds()

@@ -25,11 +25,11 @@ class CatClimbOracle:
         env: Any = self.view.env
         sim, room = env.sim, env.layout
         x, y, _ = sim.pos
-        plan = P.plan_jump(room, float(x), float(y), sim.piece_under())
+        plan = P.plan_jump(room, float(x), float(y), sim.piece_under(), env.jump_strength)
         if plan is None:
             # Lost (never seen in validated rooms): a gentle hop straight up to gather itself.
             return np.array([0.0, 1.0, -1.0], np.float32)
-        return CatClimbSkillEnv.to_action(*plan, sim.yaw())
+        return CatClimbSkillEnv.to_action(*plan, sim.yaw(), env.jump_strength)
 
     def observe(self, transition: Transition) -> None:
         """The oracle does not learn."""

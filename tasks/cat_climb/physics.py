@@ -100,10 +100,32 @@ RIGHTING = 2.0
 (tail, spine and legs twisting against a tumble), which MJCF cannot express per axis."""
 
 
-def build_model(room: R.Room) -> mujoco.MjModel:
+SURFACE_FRICTION = 1.0
+"""Sliding friction of the furniture (the ``friction`` of the room's piece geoms)."""
+LEG_ACTUATORS = 8
+"""The first eight actuators move the legs (the ninth, the tail)."""
+
+
+def build_model(room: R.Room, surface_friction: float = SURFACE_FRICTION, leg_strength: float = 1.0) -> mujoco.MjModel:
+    """The room's model. ``surface_friction``: the furniture's sliding friction (the
+    envs' ``surface_friction``); ``leg_strength``: a factor on the torque of every leg
+    servo (the envs' ``jump_strength``: a weaker cat is weaker in every muscle)."""
     model = mujoco.MjModel.from_xml_string(room_xml(room), {"cat.xml": CAT_XML})
     root = model.jnt_dofadr[model.joint("root").id]
     model.dof_damping[root + 3 : root + 6] = RIGHTING
+    if surface_friction != SURFACE_FRICTION:
+        # MuJoCo takes the larger friction of two touching geoms unless one has priority:
+        # the pieces get it, so their friction (not the paws') sets the slide.
+        for k in range(len(room.pieces)):
+            g = model.geom(f"piece{k}").id
+            model.geom_friction[g, 0] = surface_friction
+            model.geom_priority[g] = 1
+    if leg_strength != 1.0:
+        # Weaker muscles: every leg servo's torque (stiffness, damping and limit) scaled.
+        legs = slice(0, LEG_ACTUATORS)
+        model.actuator_gainprm[legs, 0] *= leg_strength
+        model.actuator_biasprm[legs, 1:3] *= leg_strength
+        model.actuator_forcerange[legs] *= leg_strength
     return model
 
 
@@ -276,65 +298,65 @@ def planned_points(room: R.Room) -> dict[int, tuple[float, float]]:
     return points
 
 
-def plan_jump(room: R.Room, x: float, y: float, piece: int) -> tuple[float, float, float] | None:
+def plan_jump(room: R.Room, x: float, y: float, piece: int, strength: float = 1.0) -> tuple[float, float, float] | None:
     """The oracle's next jump (absolute heading, pitch, speed) from (x, y) standing on
     ``piece`` (-1 floor), following the shortest route: on the floor, first a hop to a
     run-up spot near the next piece; on a piece, straight to the next piece when that jump
     is clear, else a hop back to where the route stands on this piece; on the treat's
-    surface, a hop to the treat."""
+    surface, a hop to the treat. ``strength``: the cat's jump strength (``rooms.solve_jump``)."""
     goal = room.treat_piece
     if piece == goal:
-        return _hop(room, x, y, piece, R.landing_point(room.pieces[goal], room.treat))
+        return _hop(room, x, y, piece, R.landing_point(room.pieces[goal], room.treat), strength)
     if piece < 0:
-        route = R.shortest_route(room.pieces, (x, y), goal) or room.route
+        route = R.shortest_route(room.pieces, (x, y), goal, strength) or room.route
         nxt = route[1]
         land = R.landing_point(room.pieces[nxt], room.treat if nxt == goal else (x, y))
         spot = R.floor_spot(room.pieces, land, (x, y))
         if spot is None:
             return None
         if math.hypot(spot[0] - x, spot[1] - y) > 0.25:
-            return _floor_hop(room, x, y, spot)
-        return _jump_to(room, x, y, piece, nxt, land)
+            return _floor_hop(room, x, y, spot, strength)
+        return _jump_to(room, x, y, piece, nxt, land, strength)
     points = planned_points(room)
     if piece in room.route:
         nxt = room.route[room.route.index(piece) + 1]
-        direct = _jump_to(room, x, y, piece, nxt, points[nxt])
-        return direct if direct is not None else _hop(room, x, y, piece, points[piece])
+        direct = _jump_to(room, x, y, piece, nxt, points[nxt], strength)
+        return direct if direct is not None else _hop(room, x, y, piece, points[piece], strength)
     # Off the route (a landing went astray): the shortest way on from here.
-    detour = _route_from(room, piece, (x, y))
+    detour = _route_from(room, piece, (x, y), strength)
     if detour is None:
         return None
     nxt = detour[1]
-    return _jump_to(room, x, y, piece, nxt, R.landing_point(room.pieces[nxt], room.treat if nxt == goal else (x, y)))
+    return _jump_to(room, x, y, piece, nxt, R.landing_point(room.pieces[nxt], room.treat if nxt == goal else (x, y)), strength)
 
 
-def _jump_to(room: R.Room, x: float, y: float, piece: int, nxt: int, land: tuple[float, float]) -> tuple[float, float, float] | None:
+def _jump_to(room: R.Room, x: float, y: float, piece: int, nxt: int, land: tuple[float, float], strength: float) -> tuple[float, float, float] | None:
     here = 0.0 if piece < 0 else room.pieces[piece].height
     start = (x, y, here + R.STAND_HEIGHT)
     target = (land[0], land[1], room.pieces[nxt].height + R.STAND_HEIGHT)
-    return R.solve_jump(start, target, room.boxes(), land_on=nxt, take_off=piece if piece >= 0 else None)
+    return R.solve_jump(start, target, room.boxes(), land_on=nxt, take_off=piece if piece >= 0 else None, strength=strength)
 
 
-def _hop(room: R.Room, x: float, y: float, piece: int, to: tuple[float, float]) -> tuple[float, float, float] | None:
+def _hop(room: R.Room, x: float, y: float, piece: int, to: tuple[float, float], strength: float) -> tuple[float, float, float] | None:
     """A small jump within the current surface (or along the floor) to ``to``."""
     here = 0.0 if piece < 0 else room.pieces[piece].height
     boxes = [b for k, b in enumerate(room.boxes()) if k != piece]
-    return R.solve_jump((x, y, here + R.STAND_HEIGHT), (to[0], to[1], here + R.STAND_HEIGHT), boxes)
+    return R.solve_jump((x, y, here + R.STAND_HEIGHT), (to[0], to[1], here + R.STAND_HEIGHT), boxes, strength=strength)
 
 
-def _floor_hop(room: R.Room, x: float, y: float, to: tuple[float, float]) -> tuple[float, float, float] | None:
+def _floor_hop(room: R.Room, x: float, y: float, to: tuple[float, float], strength: float) -> tuple[float, float, float] | None:
     """Hop along the floor towards ``to``, at most 1.2 m at a time, around furniture."""
     dx, dy = to[0] - x, to[1] - y
     dist = math.hypot(dx, dy)
     step = min(1.0, 1.2 / dist) if dist > 0 else 1.0
     for frac in (step, step * 0.6, step * 0.3):
-        plan = _hop(room, x, y, -1, (x + dx * frac, y + dy * frac))
+        plan = _hop(room, x, y, -1, (x + dx * frac, y + dy * frac), strength)
         if plan is not None:
             return plan
     return None
 
 
-def _route_from(room: R.Room, piece: int, xy: tuple[float, float]) -> tuple[int, ...] | None:
+def _route_from(room: R.Room, piece: int, xy: tuple[float, float], strength: float) -> tuple[int, ...] | None:
     """Shortest route from a piece (breadth-first, as ``rooms.shortest_route`` from the floor)."""
     boxes = room.boxes()
     queue = deque([(piece, xy, (piece,))])
@@ -344,7 +366,7 @@ def _route_from(room: R.Room, piece: int, xy: tuple[float, float]) -> tuple[int,
         for nxt in range(len(room.pieces)):
             if nxt in seen:
                 continue
-            land = R._jump_ok(boxes, room.pieces, node, nxt, at)
+            land = R._jump_ok(boxes, room.pieces, node, nxt, at, strength)
             if land is None:
                 continue
             if nxt == room.treat_piece:
@@ -357,14 +379,15 @@ def _route_from(room: R.Room, piece: int, xy: tuple[float, float]) -> tuple[int,
 MAX_DECISIONS = 10
 
 
-def oracle_solves(room: R.Room, model: mujoco.MjModel | None = None) -> bool:
+def oracle_solves(room: R.Room, model: mujoco.MjModel | None = None, strength: float = 1.0, surface_friction: float = SURFACE_FRICTION) -> bool:
     """Simulate the oracle in ``room``: True when it reaches the treat without any cost
-    within the decision limit."""
-    sim = CatSim(room, model)
+    within the decision limit, jumping with ``strength`` on furniture of
+    ``surface_friction`` (``model``, when given, must have been built with it)."""
+    sim = CatSim(room, model if model is not None else build_model(room, surface_friction, strength))
     sim.settle(0.3)
     for _ in range(MAX_DECISIONS):
         x, y, _ = sim.pos
-        plan = plan_jump(room, float(x), float(y), sim.piece_under())
+        plan = plan_jump(room, float(x), float(y), sim.piece_under(), strength)
         if plan is None:
             return False
         _, cost = sim.jump(*plan)
@@ -376,12 +399,18 @@ def oracle_solves(room: R.Room, model: mujoco.MjModel | None = None) -> bool:
 
 
 @lru_cache(maxsize=512)
-def room(seed: int, climbs: int | None = None) -> R.Room:
+def room(seed: int, climbs: int | None = None, strength: float = 1.0, surface_friction: float = SURFACE_FRICTION, top_scale: float = 1.0) -> R.Room:
     """The validated room for ``seed``: the first geometric candidate that the oracle
     really solves in simulation (rooms are never emitted unchecked). ``climbs``: only a
-    room whose shortest route needs exactly that many jumps (a difficulty level)."""
-    for attempt in range(5000 if climbs is not None else 500):
-        cand = R.candidate(seed, attempt)
-        if cand is not None and (climbs is None or cand.jumps == climbs) and oracle_solves(cand):
+    room whose shortest route needs exactly that many jumps (a difficulty level).
+    ``strength``, ``surface_friction`` and ``top_scale``: the world changes (the envs'
+    ``jump_strength``, ``surface_friction``, ``top_scale``): the candidates are drawn with
+    that furniture, the route is planned and simulated for that cat on that furniture, and
+    all three are in the cache key (they are arguments)."""
+    # Up to 20,000 candidates for a level: under the changes a room of four climbs is one
+    # candidate in several hundred (5,000 sufficed for the task's own world).
+    for attempt in range(20_000 if climbs is not None else 2_000):
+        cand = R.candidate(seed, attempt, strength, top_scale)
+        if cand is not None and (climbs is None or cand.jumps == climbs) and oracle_solves(cand, None, strength, surface_friction):
             return cand
     raise RuntimeError(f"no solvable room found for seed {seed}")  # pragma: no cover

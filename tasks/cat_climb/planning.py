@@ -116,7 +116,7 @@ class CatClimbSkillModel(_CatModel):
             for i in range(k):
                 mujoco.mj_setState(cat.model, cat.data, states[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
                 mujoco.mj_forward(cat.model, cat.data)
-                cat.jump_start(*env.to_jump(actions[i, step], cat.yaw()))
+                cat.jump_start(*env.to_jump(actions[i, step], cat.yaw(), env.jump_strength))
                 launch[i] = sim.state_of(cat.data)
             peak = launch[:, sim.qpos][:, 2].copy()
             traj, sensors = sim.run(launch, np.broadcast_to(control, (k, self.nstep, cat.model.nu)))
@@ -160,7 +160,7 @@ class CatClimbSkillModel(_CatModel):
         for i in range(k):
             mujoco.mj_setState(cat.model, cat.data, physics[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
             mujoco.mj_forward(cat.model, cat.data)
-            cat.jump_start(*env.to_jump(actions[i], cat.yaw()))
+            cat.jump_start(*env.to_jump(actions[i], cat.yaw(), env.jump_strength))
             launch[i] = sim.state_of(cat.data)
         peak = launch[:, sim.qpos][:, 2].copy()
         traj, sensors = sim.run(launch, np.zeros((k, self.nstep, cat.model.nu)))

@@ -119,6 +119,7 @@ def solve_jump(
     land_on: int | None = None,
     take_off: int | None = None,
     margin: float = 0.0,
+    strength: float = 1.0,
 ) -> tuple[float, float, float] | None:
     """Take-off ``(heading, pitch, speed)`` for the torso to fly from ``start`` to
     ``target`` (both torso-centre positions) without its body (a 0.24 m sphere around the
@@ -127,7 +128,9 @@ def solve_jump(
     (``land_on``) only before the last 15% of the flight. Lowest speed wins; None when no
     pitch in range works within MAX_SPEED. ``margin`` (0 to 1) asks for that much spare
     speed and proportionally more clearance: route planning uses a margin so that the
-    jumps it promises stay feasible from a landing a little off the planned point."""
+    jumps it promises stay feasible from a landing a little off the planned point.
+    ``strength`` scales the take-off speeds the cat has (MIN_SPEED to MAX_SPEED): a weaker
+    cat's jumps (``jump_strength`` of the envs)."""
     dx, dy = target[0] - start[0], target[1] - start[1]
     d = math.hypot(dx, dy)
     dh = target[2] - start[2]
@@ -139,7 +142,7 @@ def solve_jump(
     with np.errstate(divide="ignore", invalid="ignore"):
         v2 = np.where(denom > 0, G * d * d / denom, np.inf)
     v = np.sqrt(v2)
-    ok = (v <= MAX_SPEED * (0.97 - margin)) & (v >= MIN_SPEED)
+    ok = (v <= MAX_SPEED * strength * (0.97 - margin)) & (v >= MIN_SPEED * strength)
     extra = 0.5 * margin
     if not ok.any():
         return None
@@ -186,7 +189,7 @@ def floor_spot(pieces: tuple[Piece, ...], land: tuple[float, float], toward: tup
     return None
 
 
-def _jump_ok(room_boxes: list, pieces: tuple[Piece, ...], a: int, b: int, from_xy: tuple[float, float]) -> tuple[float, float] | None:
+def _jump_ok(room_boxes: list, pieces: tuple[Piece, ...], a: int, b: int, from_xy: tuple[float, float], strength: float = 1.0) -> tuple[float, float] | None:
     """Can the cat standing at ``from_xy`` on piece ``a`` (-1: floor, where it first hops to
     a run-up spot) land on piece ``b``? Returns the landing point, or None."""
     pb = pieces[b]
@@ -199,13 +202,14 @@ def _jump_ok(room_boxes: list, pieces: tuple[Piece, ...], a: int, b: int, from_x
         from_xy = spot
     start = (from_xy[0], from_xy[1], ha + STAND_HEIGHT)
     target = (land[0], land[1], pb.height + STAND_HEIGHT)
-    plan = solve_jump(start, target, room_boxes, land_on=b, take_off=a if a >= 0 else None, margin=PLAN_MARGIN)
+    plan = solve_jump(start, target, room_boxes, land_on=b, take_off=a if a >= 0 else None, margin=PLAN_MARGIN, strength=strength)
     return land if plan is not None else None
 
 
-def shortest_route(pieces: tuple[Piece, ...], start_xy: tuple[float, float], goal: int) -> tuple[int, ...] | None:
+def shortest_route(pieces: tuple[Piece, ...], start_xy: tuple[float, float], goal: int, strength: float = 1.0) -> tuple[int, ...] | None:
     """Fewest jumps from the floor at ``start_xy`` to piece ``goal``, with the oracle's
-    landing points (breadth-first search; each hop checked with ``solve_jump``)."""
+    landing points (breadth-first search; each hop checked with ``solve_jump`` for a cat
+    of jump ``strength``)."""
     boxes = [(p.cx, p.cy, p.hx, p.hy, p.height) for p in pieces] + [p.back for p in pieces if p.back is not None]
     queue: deque[tuple[int, tuple[float, float], tuple[int, ...]]] = deque([(-1, start_xy, (-1,))])
     seen = {-1}
@@ -214,7 +218,7 @@ def shortest_route(pieces: tuple[Piece, ...], start_xy: tuple[float, float], goa
         for nxt in range(len(pieces)):
             if nxt in seen:
                 continue
-            land = _jump_ok(boxes, pieces, node, nxt, xy)
+            land = _jump_ok(boxes, pieces, node, nxt, xy, strength)
             if land is None:
                 continue
             route = path + (nxt,)
@@ -228,10 +232,10 @@ def shortest_route(pieces: tuple[Piece, ...], start_xy: tuple[float, float], goa
 # -- rooms ---------------------------------------------------------------------------------
 
 
-def _place(rng: np.random.Generator, kind_index: int, placed: list[Piece]) -> Piece | None:
+def _place(rng: np.random.Generator, kind_index: int, placed: list[Piece], top_scale: float = 1.0) -> Piece | None:
     name, (h0, h1), (a0, a1), (b0, b1) = FURNITURE[kind_index]
     for _ in range(40):
-        sx, sy = rng.uniform(a0, a1) / 2, rng.uniform(b0, b1) / 2
+        sx, sy = rng.uniform(a0, a1) / 2 * top_scale, rng.uniform(b0, b1) / 2 * top_scale
         if rng.random() < 0.5:
             sx, sy = sy, sx
         height = float(rng.uniform(h0, h1))
@@ -260,14 +264,16 @@ def _place(rng: np.random.Generator, kind_index: int, placed: list[Piece]) -> Pi
     return None
 
 
-def candidate(seed: int, attempt: int) -> Room | None:
-    """One geometric candidate for ``seed`` (no simulation); None when rejected."""
+def candidate(seed: int, attempt: int, strength: float = 1.0, top_scale: float = 1.0) -> Room | None:
+    """One geometric candidate for ``seed`` (no simulation); None when rejected, also when
+    a cat of jump ``strength`` (``solve_jump``) has no route of 1-4 jumps. ``top_scale``:
+    every piece's width and depth times this (narrower furniture, same heights)."""
     rng = np.random.default_rng(np.random.SeedSequence([0xCA7, int(seed), int(attempt)]))
     n = int(rng.integers(2, MAX_SURFACES + 1))
     kinds = rng.choice(len(FURNITURE), size=n, p=[0.2, 0.15, 0.2, 0.15, 0.15, 0.15])
     pieces: list[Piece] = []
     for k in kinds:
-        piece = _place(rng, int(k), pieces)
+        piece = _place(rng, int(k), pieces, top_scale)
         if piece is not None:
             pieces.append(piece)
     if len(pieces) < 2:
@@ -286,7 +292,7 @@ def candidate(seed: int, attempt: int) -> Room | None:
     yaw = float(rng.uniform(-math.pi, math.pi))
     tp = pieces[top]
     treat = (float(tp.cx + rng.uniform(-0.4, 0.4) * tp.hx), float(tp.cy + rng.uniform(-0.4, 0.4) * tp.hy))
-    route = shortest_route(tuple(pieces), (float(x), float(y)), top)
+    route = shortest_route(tuple(pieces), (float(x), float(y)), top, strength)
     if route is None or not 1 <= len(route) - 1 <= 4:
         return None
     # The vase stands on a piece off the shortest route (when there is one wide enough), so

@@ -49,6 +49,10 @@ class Setup:
     knives: bool
     physics: S.Physics
     validated: bool
+    rule_shift: int = 0
+    """World change ``new-rules`` (``H.Household.rule_shift``)."""
+    min_items: int = H.MIN_ITEMS
+    """World change ``cluttered``: the fewest items a table is drawn with."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -77,7 +81,7 @@ def family_of(household_seed: int) -> str:
 
 
 def household_of(setup: Setup, household_seed: int) -> H.Household:
-    return H.household(household_seed, family_of(household_seed) if setup.levels else None, knives=setup.knives)
+    return H.household(household_seed, family_of(household_seed) if setup.levels else None, knives=setup.knives, rule_shift=setup.rule_shift)
 
 
 def _bounds(categories: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -96,15 +100,20 @@ def _bounds(categories: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
 class _TableClearBase(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": S.CONTROL_HZ}
 
-    def __init__(self, layout_split: str, render_mode: str | None, success_bonus: float, levels: bool, knives: bool, substeps: int, solver_iterations: int, dishwasher: bool, validated_layouts: bool) -> None:
+    def __init__(self, layout_split: str, render_mode: str | None, success_bonus: float, levels: bool, knives: bool, substeps: int, solver_iterations: int, dishwasher: bool, validated_layouts: bool, rule_shift: int, min_items: int) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         if substeps < 1 or solver_iterations < 1:
             raise ValueError("substeps and solver_iterations must be at least 1")
+        if isinstance(rule_shift, bool) or not isinstance(rule_shift, (int, np.integer)) or not 0 <= rule_shift < len(H.DESTINATIONS):
+            raise ValueError(f"rule_shift must be an integer from 0 to {len(H.DESTINATIONS) - 1} (places round the destinations), got {rule_shift!r}")
+        if isinstance(min_items, bool) or not isinstance(min_items, (int, np.integer)) or not H.MIN_ITEMS <= min_items <= H.MAX_ITEMS:
+            raise ValueError(f"min_items must be an integer from {H.MIN_ITEMS} to {H.MAX_ITEMS} (the item slots), got {min_items!r}")
         self.layout_split = layouts.check_split(layout_split)
         self.render_mode = render_mode
         self.success_bonus = success_bonus
-        self.setup = Setup(levels, knives, S.Physics(substeps, solver_iterations, sharp_rule=knives, dishwasher=dishwasher), validated_layouts)
+        physics = S.Physics(substeps, solver_iterations, sharp_rule=knives, dishwasher=dishwasher)
+        self.setup = Setup(levels, knives, physics, validated_layouts, int(rule_shift), int(min_items))
         self.observation_layout = OBSERVATION_V1 if knives else OBSERVATION
         self.observation_space = spaces.Box(*_bounds(self.setup.categories), dtype=np.float32)
         self.scene: S.TableScene | None = None
@@ -296,6 +305,20 @@ class TableClearPrimitiveEnv(_TableClearBase):
     ``validated_layouts=True`` (only tables the scripted oracle clears without cost under
     the same physics; v0 emitted tables it failed on about one time in six).
 
+    ## World changes
+    Keywords that change the world inside a run (adapt variants, ``WorldChange``); their
+    defaults are the task's own world, and neither changes the spaces:
+    ``rule_shift=0`` (0-4): every destination of every household's rule moves this many
+    places round rack, basket, bin, fridge, sink (and sink back to rack), the colour and
+    dirt exceptions included: the same rule families and draws, but at 2 every category
+    other than cutlery and knives goes where no household of the task sends it (dishes
+    to the bin or basket, leftovers to the sink or rack); the demonstration shows the
+    shifted rule.
+    ``min_items=3`` (3-8): the fewest items drawn for a table. As on every table, an item
+    that finds no free spot is left out: at 6 a table holds 4-8 items, 6 on average
+    against 5 at 3. Tables are validated by the oracle under both (``validated_layouts``),
+    and the demonstrations are made under them.
+
     ## Scores
     Success: every item in its household's destination. Graded score (``info["partial"]``,
     every step): the fraction of items there; 1 exactly on success. Difficulty levels (v1,
@@ -322,8 +345,10 @@ class TableClearPrimitiveEnv(_TableClearBase):
         solver_iterations: int = 10,
         dishwasher: bool = True,
         validated_layouts: bool = True,
+        rule_shift: int = 0,
+        min_items: int = H.MIN_ITEMS,
     ) -> None:
-        super().__init__(layout_split, render_mode, success_bonus, levels, knives, substeps, solver_iterations, dishwasher, validated_layouts)
+        super().__init__(layout_split, render_mode, success_bonus, levels, knives, substeps, solver_iterations, dishwasher, validated_layouts, rule_shift, min_items)
         self.action_space = spaces.MultiDiscrete([H.MAX_ITEMS, len(H.DESTINATIONS)])
 
 
@@ -366,6 +391,9 @@ class TableClearEEEnv(_TableClearBase):
     ``layout_split``, ``success_bonus=1.0``, ``render_mode`` and v1's keywords, as
     ``TableClearPrimitive``.
 
+    ## World changes
+    ``rule_shift`` and ``min_items``, as ``TableClearPrimitive``.
+
     ## Scores
     As ``TableClearPrimitive``.
 
@@ -388,8 +416,10 @@ class TableClearEEEnv(_TableClearBase):
         solver_iterations: int = 10,
         dishwasher: bool = True,
         validated_layouts: bool = True,
+        rule_shift: int = 0,
+        min_items: int = H.MIN_ITEMS,
     ) -> None:
-        super().__init__(layout_split, render_mode, success_bonus, levels, knives, substeps, solver_iterations, dishwasher, validated_layouts)
+        super().__init__(layout_split, render_mode, success_bonus, levels, knives, substeps, solver_iterations, dishwasher, validated_layouts, rule_shift, min_items)
         self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
 
 
@@ -409,7 +439,7 @@ def _demonstration(interface: str, household_seed: int, setup: Setup) -> Episode
     household = household_of(setup, household_seed)
     scene = _scene_for(setup, "demonstrations")
     for index in range(DEMO_LAYOUT, DEMO_LAYOUT + 20):
-        items = H.layout(household_seed, index, knives=household.knives)
+        items = H.layout(household_seed, index, knives=household.knives, min_items=setup.min_items)
         scene.reset(items)
         observations = [observe(scene, items, setup.categories)]
         actions: list[np.ndarray] = []
@@ -454,12 +484,12 @@ def table_layout(setup: Setup, household_seed: int, index: int) -> tuple[H.Item,
     (too many items for a tray, an item it cannot grasp)."""
     household = household_of(setup, household_seed)
     if not setup.validated:
-        return H.layout(household_seed, index, knives=household.knives)
+        return H.layout(household_seed, index, knives=household.knives, min_items=setup.min_items)
     from embodied_bench.tasks.table_clear.oracle import next_primitive
 
     scene = _scene_for(setup, "validation")
     for attempt in range(VALIDATION_ATTEMPTS):
-        items = H.layout(household_seed, index, attempt, knives=household.knives)
+        items = H.layout(household_seed, index, attempt, knives=household.knives, min_items=setup.min_items)
         scene.reset(items)
         cost = 0.0
         for _ in range(V1_DECISIONS):

@@ -4,8 +4,8 @@ tests and CI stay quick."""
 
 import dataclasses
 
-from embodied_bench.api import CIBudget, Reference, TaskSpec
-from embodied_bench.registry import register_task, register_variant
+from embodied_bench.api import CIBudget, Reference, TaskSpec, WorldChange
+from embodied_bench.registry import register_adapt, register_task, register_variant
 from embodied_bench.tasks.treat_reach.layout import LEVELS
 
 _ENTRY = "embodied_bench.tasks.treat_reach.env:TreatReachEnv"
@@ -62,10 +62,32 @@ V1 = dataclasses.replace(
     description="A mouse reaches a treat in a walled arena around 0, 1, 2 or 3 obstacles (the difficulty levels) without bumping a fragile vase.",
 )
 
+# World changes of v1 (issue 22), each solved by the oracle on held-out layouts
+# (tests/test_treat_reach.py).
+# Obstacles across the direct line and the vase beside it: a policy that learnt to run
+# straight at the treat (which the default layouts mostly allow) now meets an obstacle
+# on 99 % of layouts with one and passes within touching distance of the vase on 44 %.
+OTHER_LAYOUTS = WorldChange(
+    id="other-layouts",
+    version=0,
+    description="Obstacles across the straight line from start to treat, the vase right beside it (still validated: a safe route exists).",
+    env_kwargs={"layout_style": "in-the-way"},
+)
+# Damping 0.03 instead of 0.1: the mouse coasts 3.3 times as far (time constant 0.83 s)
+# and tops out at 2 m/s, the observation's velocity clip, so no speed is hidden; the
+# default floor's oracle actions replayed open-loop reach the treat on 29 % of layouts.
+SLIPPERY = WorldChange(
+    id="slippery",
+    version=0,
+    description="A slippery floor: a third of the damping, so the mouse coasts and overshoots where it used to stop.",
+    env_kwargs={"damping": 0.03},
+)
+
 register_task(V0, _ENTRY, **_FACTS, env_defaults={"levels": False, "graded_score": False})
 register_task(
     V1,
     _ENTRY,
+    changes=(OTHER_LAYOUTS, SLIPPERY),
     **{
         **_FACTS,
         "baseline_config": {
@@ -81,3 +103,14 @@ register_task(
 # watched; 10,000 steps of play, a tenth of the budget.
 register_variant("treat-reach@v1", "watch", baselines=("random", "bco"), watch_dataset="expert", watch_episodes=20)
 register_variant("treat-reach@v1", "play", baselines=("random", "cem-learned"), play_budget=10_000)
+# Adapt variant of v1: 50,000 steps in the task's own world, then other layouts, then
+# the slippery floor (default layouts); 150,000 steps, half again v1's budget, so each
+# world has 50,000 (five checkpoints) of its own.
+# Each world's single-world reference (forward transfer) comes with it.
+register_adapt(
+    "treat-reach@v1",
+    (("", 0), ("other-layouts", 50_000), ("slippery", 100_000)),
+    baselines=("random", "scripted", "cem-sim", "cem-learned", "cem-learned-frozen", "ppo", "sac"),
+    budget=150_000,
+    eval_every=10_000,
+)

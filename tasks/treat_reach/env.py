@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import gymnasium as gym
@@ -137,21 +138,40 @@ class TreatReachEnv(gym.Env):
     ## Arguments
     ``gymnasium.make("EmbodiedBench/TreatReach-v0", layout_split="train", max_obstacles=3,
     max_force=0.06, damping=0.1, control_hz=20, timestep=0.002, progress_weight=10.0,
-    success_bonus=1.0, bump_speed=0.2, start_noise=0.01, render_mode=None)``
+    success_bonus=1.0, bump_speed=0.2, start_noise=0.01, render_mode=None,
+    layout_style="anywhere")``
 
     * ``layout_split``: ``"train"`` draws layouts from the training seed range; ``"eval"``
       serves the held-out layouts, chosen with ``reset(options={"layout": i})``.
     * ``max_obstacles``: at most this many obstacles (0–3).
-    * ``max_force`` (N), ``damping`` (N·s/m): top speed is their ratio.
+    * ``max_force`` (N), ``damping`` (N·s/m): top speed is their ratio; both > 0.
     * ``control_hz``: decisions per simulated second; ``timestep``: physics step (s).
     * ``start_noise``: standard deviation (m) of the jitter added to the start position.
     * ``render_mode``: ``None`` or ``"rgb_array"`` (MuJoCo offscreen, needs EGL or OSMesa).
     * ``levels``: the layout seed sets the number of obstacles (``seed % 4``) and reset
       reports it as ``info["level"]`` (v1); False: 0–3 obstacles drawn (v0).
     * ``graded_score``: report the graded score ``info["partial"]`` (v1).
+    * ``layout_style``: where obstacles and the vase are drawn, ``"anywhere"`` (the
+      default) or ``"in-the-way"`` (see World changes).
 
     A layout can also be forced with ``reset(options={"layout_seed": s})`` inside the
     split's own seed range.
+
+    ## World changes
+    Declared on v1 (``Task.changes``); adapt variants switch the training env to them
+    unannounced. The spaces never change; the defaults are the task's own world.
+
+    * ``layout_style="in-the-way"`` (change ``other-layouts``): the start and treat at least
+      0.6 m apart, the obstacles across the straight line between them (each centred on
+      its own stretch of the middle 60 %, half sizes 3-15 cm) and the vase 5-12 cm beside
+      that line, so the direct run is blocked and brushes the vase. Validated like the
+      default layouts (no overlaps, a safe route from start to treat), from a seed stream
+      of its own.
+    * ``damping`` (change ``slippery``: 0.03 instead of 0.1): the floor's viscous drag.
+      Lower, the mouse coasts (time constant mass / damping: 0.83 s instead of 0.25 s)
+      and tops out faster (``max_force`` / ``damping``: 2 m/s instead of 0.6), so a push
+      learnt on the default floor overshoots.
+    * ``max_force``: the motor's strength (N); lower makes a weaker, slower mouse.
 
     ## Version History
     * v1: difficulty levels (the number of obstacles, one of each in every four layouts)
@@ -177,9 +197,15 @@ class TreatReachEnv(gym.Env):
         render_mode: str | None = None,
         levels: bool = True,
         graded_score: bool = True,
+        layout_style: str = "anywhere",
     ) -> None:
         if not 0 <= max_obstacles <= L.MAX_OBSTACLES:
             raise ValueError(f"max_obstacles must lie in [0, {L.MAX_OBSTACLES}]")
+        for name, value in (("max_force", max_force), ("damping", damping)):
+            # Both set the top speed (their ratio), so each must be positive and finite.
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        self.layout_style = L.check_style(layout_style)
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.layout_split = layouts.check_split(layout_split)
@@ -247,7 +273,7 @@ class TreatReachEnv(gym.Env):
         super().reset(seed=seed)
         seed_of_layout = layouts.choose(options, self.layout_split, self.np_random)
         obstacles = min(seed_of_layout % len(LEVELS), self.max_obstacles) if self.levels else None
-        layout = L.generate(seed_of_layout, self.max_obstacles, obstacles)
+        layout = L.generate(seed_of_layout, self.max_obstacles, obstacles, self.layout_style)
         self.layout = layout
         model = self._build_model(layout)
         if model is not self.model:

@@ -4,6 +4,7 @@ on the same occupancy grid the generator validates with."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -94,38 +95,119 @@ def distance_field(blocked: np.ndarray, goal: tuple[int, int]) -> np.ndarray:
         dist = best
 
 
+def _box_gap(point: tuple[float, float], box: tuple[float, float, float, float]) -> float:
+    """Distance (m) from ``point`` to ``box`` (0 inside it): ``_blocked_by_box`` for one point."""
+    cx, cy, hx, hy = box
+    return math.hypot(max(abs(point[0] - cx) - hx, 0.0), max(abs(point[1] - cy) - hy, 0.0))
+
+
 def _overlaps(box: tuple[float, float, float, float], others: list[tuple[float, float, float, float]], gap: float) -> bool:
     cx, cy, hx, hy = box
     return any(abs(cx - ox) < hx + ohx + gap and abs(cy - oy) < hy + ohy + gap for ox, oy, ohx, ohy in others)
 
 
+LAYOUT_STYLES = ("anywhere", "in-the-way")
+"""Where the generator puts obstacles and the vase (the ``layout_style`` world change):
+``"anywhere"`` (the tasks' own layouts) draws them uniformly over the arena;
+``"in-the-way"`` draws obstacles across the straight line from start to treat and the
+vase right beside that line, so the direct run is blocked and brushes the vase."""
+
+
+def check_style(style: str) -> str:
+    if style not in LAYOUT_STYLES:
+        raise ValueError(f"layout_style must be one of {', '.join(map(repr, LAYOUT_STYLES))}, got {style!r}")
+    return style
+
+
+Candidate = tuple[tuple[float, float], tuple[float, float], tuple[float, float], list[tuple[float, float, float, float]]]
+
+
+def _draw_anywhere(rng: np.random.Generator, n_obs: int, exact: bool, inner: float) -> Candidate | None:
+    """Obstacles, start, treat and vase uniformly over the arena (the draw order is part of
+    every stored layout: do not reorder)."""
+    boxes: list[tuple[float, float, float, float]] = []
+    for _ in range(n_obs):
+        for _ in range(50):
+            hx, hy = rng.uniform(0.03, 0.25), rng.uniform(0.03, 0.25)
+            cx = rng.uniform(-ARENA_HALF + hx, ARENA_HALF - hx)
+            cy = rng.uniform(-ARENA_HALF + hy, ARENA_HALF - hy)
+            if not _overlaps((cx, cy, hx, hy), boxes, 0.1):
+                boxes.append((float(cx), float(cy), float(hx), float(hy)))
+                break
+    if exact and len(boxes) != n_obs:
+        return None
+    start = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
+    treat = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
+    vase = tuple(float(v) for v in rng.uniform(-inner + 0.05, inner - 0.05, 2))
+    return start, treat, vase, boxes  # type: ignore[return-value]
+
+
+IN_THE_WAY_MIN_RUN = 0.6
+"""In-the-way layouts: the shortest start-treat distance (m), room for obstacles between."""
+IN_THE_WAY_VASE_OFFSET = (0.05, 0.12)
+"""In-the-way layouts: the vase centre's distance (m) from the straight start-treat line.
+Under 0.09 m (the touching distance) a straight run hits it; all of it lies inside the
+0.125 m safe passing distance, so a safe route always bends around it."""
+
+
+def _draw_in_the_way(rng: np.random.Generator, n_obs: int, exact: bool, inner: float) -> Candidate | None:
+    """Start and treat first, then obstacles straddling the straight line between them
+    (centred 20-80 % of the way along it, a few cm to either side) and the vase beside it."""
+    start = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
+    treat = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
+    s, run = np.array(start), np.subtract(treat, start)
+    length = float(np.hypot(*run))
+    if length < IN_THE_WAY_MIN_RUN:
+        return None
+    across = np.array([-run[1], run[0]]) / length
+    boxes: list[tuple[float, float, float, float]] = []
+    for k in range(n_obs):
+        for _ in range(20):
+            hx, hy = rng.uniform(0.03, 0.15), rng.uniform(0.03, 0.15)
+            # Each obstacle in its own stretch of the line, so two or three fit along it.
+            along = 0.2 + 0.6 * (k + rng.uniform(0.15, 0.85)) / n_obs
+            cx, cy = s + along * run + rng.normal(0.0, 0.03) * across
+            box = (min(max(float(cx), -ARENA_HALF + hx), ARENA_HALF - hx), min(max(float(cy), -ARENA_HALF + hy), ARENA_HALF - hy), float(hx), float(hy))
+            # Start and treat must stay free: a box over either would reject the whole draw.
+            if _overlaps(box, boxes, 0.1) or any(_box_gap(p, box) < WALL_CLEARANCE + GRID for p in (start, treat)):
+                continue
+            boxes.append(box)
+            break
+        else:
+            if exact:
+                return None
+    for _ in range(50):  # beside the line, clear of the obstacles (checked again by generate)
+        side = 1.0 if rng.random() < 0.5 else -1.0
+        vx, vy = s + rng.uniform(0.2, 0.8) * run + side * rng.uniform(*IN_THE_WAY_VASE_OFFSET) * across
+        if max(abs(vx), abs(vy)) > inner - 0.05:
+            continue
+        if all(_box_gap((vx, vy), b) >= VASE_RADIUS + 0.03 for b in boxes):
+            return start, treat, (float(vx), float(vy)), boxes
+    return None
+
+
 @lru_cache(maxsize=4096)
-def generate(seed: int, max_obstacles: int = MAX_OBSTACLES, obstacles: int | None = None) -> Layout:
+def generate(seed: int, max_obstacles: int = MAX_OBSTACLES, obstacles: int | None = None, style: str = "anywhere") -> Layout:
     """The layout for ``seed``: deterministic, validated (no overlaps; a route from start
     to treat that keeps a safe distance from the vase exists). Rejected candidates are
-    redrawn from the same seeded stream, so the result depends on ``seed`` alone.
-    ``obstacles``: exactly that many obstacles (difficulty levels); None: 0 to
-    ``max_obstacles``, drawn."""
-    rng = np.random.default_rng(np.random.SeedSequence([0x7EA7, int(seed)]))
+    redrawn from the same seeded stream, so the result depends on ``seed`` alone (and the
+    arguments, all part of the cache key). ``obstacles``: exactly that many obstacles
+    (difficulty levels); None: 0 to ``max_obstacles``, drawn. ``style``: one of
+    ``LAYOUT_STYLES``; every style is validated alike."""
+    check_style(style)
+    # The tasks' own layouts keep their stream; another style draws from a stream of its own.
+    entropy = [0x7EA7, int(seed)] if style == "anywhere" else [0x7EA7, int(seed), 1 + LAYOUT_STYLES.index(style)]
+    rng = np.random.default_rng(np.random.SeedSequence(entropy))
+    draw = _draw_anywhere if style == "anywhere" else _draw_in_the_way
     inner = ARENA_HALF - WALL_CLEARANCE - 0.02
     for _ in range(1000):
         n_obs = int(rng.integers(0, max_obstacles + 1))
         if obstacles is not None:
             n_obs = obstacles
-        boxes: list[tuple[float, float, float, float]] = []
-        for _ in range(n_obs):
-            for _ in range(50):
-                hx, hy = rng.uniform(0.03, 0.25), rng.uniform(0.03, 0.25)
-                cx = rng.uniform(-ARENA_HALF + hx, ARENA_HALF - hx)
-                cy = rng.uniform(-ARENA_HALF + hy, ARENA_HALF - hy)
-                if not _overlaps((cx, cy, hx, hy), boxes, 0.1):
-                    boxes.append((float(cx), float(cy), float(hx), float(hy)))
-                    break
-        if obstacles is not None and len(boxes) != obstacles:
+        candidate = draw(rng, n_obs, obstacles is not None, inner)
+        if candidate is None:
             continue
-        start = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
-        treat = tuple(float(v) for v in rng.uniform(-inner, inner, 2))
-        vase = tuple(float(v) for v in rng.uniform(-inner + 0.05, inner - 0.05, 2))
+        start, treat, vase, boxes = candidate
         if np.hypot(start[0] - treat[0], start[1] - treat[1]) < 0.4:
             continue
         # The vase must not sit inside or against an obstacle, nor on the start or treat.

@@ -30,15 +30,18 @@ class TreatReachOracle:
 
     def __init__(self, task: TaskInfo, seed: int, privileged: PrivilegedView) -> None:
         self.view = privileged
-        self._fields: dict[int, np.ndarray] = {}
+        self._fields: dict[int, tuple[L.Layout, np.ndarray]] = {}
 
     def _field(self, layout: L.Layout) -> np.ndarray:
-        field = self._fields.get(layout.seed)
-        if field is None:
-            field = L.distance_field(L.occupancy(layout), L.cell_of(*layout.treat))
-            if len(self._fields) > 256:
-                self._fields.clear()
-            self._fields[layout.seed] = field
+        # Keyed by seed, checked against the layout: one seed makes another layout under
+        # another layout_style (an adapt run changes the world under the same oracle).
+        cached = self._fields.get(layout.seed)
+        if cached is not None and (cached[0] is layout or cached[0] == layout):
+            return cached[1]
+        field = L.distance_field(L.occupancy(layout), L.cell_of(*layout.treat))
+        if len(self._fields) > 256:
+            self._fields.clear()
+        self._fields[layout.seed] = (layout, field)
         return field
 
     def _waypoint(self, field: np.ndarray, x: float, y: float) -> tuple[float, float]:
@@ -73,8 +76,9 @@ class TreatReachOracle:
         dist = math.hypot(dx, dy) or 1.0
         speed = min(self.cruise_speed, 3.0 * dist + 0.05)
         want_vx, want_vy = speed * dx / dist, speed * dy / dist
-        # Feed-forward against damping (top speed = max_force / damping) plus feedback.
-        ff = 1.0 / 0.6
+        # Feed-forward against damping (top speed = max_force / damping) plus feedback;
+        # read from the env, which a world change may make slippery or weak.
+        ff = env.damping / env.max_force
         ax = ff * want_vx + self.gain * (want_vx - vx)
         ay = ff * want_vy + self.gain * (want_vy - vy)
         return np.clip(np.array([ax, ay], dtype=np.float32), -1.0, 1.0)
