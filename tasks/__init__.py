@@ -4,7 +4,7 @@ with gymnasium and with ``embodied_bench.registry.TASKS``, and defines the suite
 A new family is a folder here and one name in the import below: its ``__init__.py``
 registers its tasks with everything the tools read about them."""
 
-from embodied_bench.tasks import cat_climb, table_clear, treat_reach  # noqa: F401  (register their tasks)
+from embodied_bench.tasks import cat_climb, drive, table_clear, treat_reach  # noqa: F401  (register their tasks)
 
 from embodied_bench.registry import register_suite
 

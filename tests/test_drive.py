@@ -325,7 +325,8 @@ def test_the_score_multiplies_completion_by_each_infractions_penalty():
     assert S.route_score(0.5, []) == 0.5
     assert S.route_score(1.0, ["pedestrian", "pedestrian"]) == pytest.approx(0.25)
     assert S.route_score(0.8, ["static"]) == pytest.approx(0.52)
-    assert S.route_success(1.0, ["red_light"]) and not S.route_success(1.0, ["static"]) and not S.route_success(0.99, [])
+    # Every infraction is serious (as on a driving test): success exactly when the score is 1.
+    assert S.route_success(1.0, []) and not S.route_success(1.0, ["red_light"]) and not S.route_success(1.0, ["static"]) and not S.route_success(0.99, [])
 
 
 def test_a_set_of_routes_scores_the_mean_of_their_scores():
@@ -456,3 +457,240 @@ def test_everyone_else_moves_the_same_from_the_same_seed():
             others.step(0.1)
         runs.append(([c.s for c in others.cars], [tuple(p) for p in others.pedestrian_positions()]))
     assert runs[0] == runs[1]
+
+
+def test_junctions_go_first_to_the_car_nearest_its_stop_line():
+    # Two cars start in one lane before the same junction: the one in front takes it, or
+    # the one behind would hold it while waiting for the one in front (a deadlock).
+    town = T.Town(0, "traffic", ((0.0, 0.0), (80.0, 0.0), (160.0, 0.0)), ((0, 1), (1, 2)), (), (), (T.Spot(0, 1, 40.0), T.Spot(0, 1, 52.0)), (), T.Spot(1, 1, 20.0), T.Spot(1, 1, 60.0), (1,))
+    others = O.Others(town, np.random.default_rng(0))
+    others.step(0.1)
+    front = max(range(2), key=lambda k: others.cars[k].pose()[0])
+    assert others.reserved == {1: front}
+    for _ in range(200):
+        others.step(0.1)
+    assert all(car.s > 60.0 for car in others.cars)  # both went through
+
+
+def test_the_learners_car_claims_a_junction_it_is_about_to_enter_on_green():
+    town = _line_town(light_offset=0.0)  # east-west red for the first 28 s
+    others = O.Others(town, np.random.default_rng(0))
+    line = 80.0 - T.ROAD_HALF_WIDTH - RT.CORNER  # the stop line driving east into junction 1
+    waiting = (line - O.CAR_LENGTH / 2 - 1.0, -T.LANE_WIDTH / 2, 0.0, 0.0)
+    assert not others.claims(1, waiting)  # red: the cross traffic may go
+    others.t = O.Light.CYCLE / 2  # east-west green
+    assert others.claims(1, waiting)
+    far = (line - O.CAR_LENGTH / 2 - 20.0, -T.LANE_WIDTH / 2, 0.0)
+    assert not others.claims(1, far)  # 20 m short of the line at rest: others may go first
+    assert others.claims(1, (*far, 14.0))  # at 50 km/h it could not stop before the junction
+    assert not others.claims(1, (*far[:2], math.pi, 14.0))  # driving away from it
+    assert others.claims(1, (80.0, 0.0, 1.0))  # in the junction, whichever way
+
+
+# -- the envs -------------------------------------------------------------------------------
+
+from embodied_bench import layouts  # noqa: E402
+from embodied_bench.tasks.drive import env as E  # noqa: E402
+from embodied_bench.tasks.drive import maneuver as M  # noqa: E402
+from embodied_bench.tasks.drive import oracle as OR  # noqa: E402
+from embodied_bench.tasks.drive import picture as P  # noqa: E402
+from embodied_bench.tasks.drive import trip as TR  # noqa: E402
+
+
+class _View:
+    """What the harness gives a privileged agent: the env it acts in."""
+
+    def __init__(self, env) -> None:
+        self.env = env.unwrapped
+
+
+def _drive(env, policy, **reset) -> tuple[dict, float, int]:
+    obs, _ = env.reset(**reset)
+    total, steps, limit = 0.0, 0, int(TR.EPISODE_SECONDS * (1 if isinstance(env, E.DriveManeuverEnv) else TR.CONTROL_HZ))
+    while True:
+        obs, reward, terminated, _, info = env.step(policy(obs))
+        total, steps = total + reward, steps + 1
+        if terminated or steps >= limit:
+            return info, total, steps
+
+
+@pytest.fixture
+def envs():
+    made = []
+
+    def make(kind, **kwargs):
+        made.append((E.DriveManeuverEnv if kind == "maneuver" else E.DriveControlEnv)(**kwargs))
+        return made[-1]
+
+    yield make
+    for env in made:
+        env.close()
+
+
+def test_the_envs_pass_gymnasiums_checker(envs):
+    from gymnasium.utils.env_checker import check_env
+
+    for kind in ("maneuver", "control"):
+        env = envs(kind, level="empty")
+        check_env(env, skip_render_check=True)
+        assert E.OBSERVATION.size == env.observation_space.shape[0] == 84
+
+
+def test_levels_come_from_the_seed_one_of_each_in_every_three_held_out_towns():
+    assert [E.level_of_seed(layouts.eval_seed(i)) for i in range(6)] == list(T.LEVELS) * 2
+    hidden = layouts.hidden_eval_seed(4, "x" * 16)
+    assert E.level_of_seed(hidden) == T.LEVELS[4 % 3]
+
+
+def test_the_observation_is_the_route_seen_from_the_drivers_seat(envs):
+    env = envs("maneuver", layout_split="eval")
+    obs, info = env.reset(seed=0, options={"layout": 2})
+    layout = E.OBSERVATION
+    assert info["level"] == "pedestrians-and-lights" and info["route_length"] == pytest.approx(env.trip.length)
+    path = layout.read(obs, "path.x").ravel(), layout.read(obs, "path.y").ravel()
+    # Standing in the lane facing along it: the lane runs ahead, at the distances given.
+    assert np.allclose(path[0][:3], TR.PATH_AHEAD[:3], atol=0.6) and np.abs(path[1][:3]).max() < 0.5
+    assert abs(layout.read(obs, "lane")[0]) < 0.1 and layout.read(obs, "speed")[0] == 0.0
+    assert layout.read(obs, "remaining")[0] == pytest.approx(env.trip.length, abs=1.0)
+    assert layout.read(obs, "next_turn").sum() == 1.0 and layout.read(obs, "light").sum() == 1.0
+    cars = layout.read(obs, "cars")
+    present = cars[:, -1] == 1.0
+    assert present.any() and (np.hypot(cars[present, 0], cars[present, 1]) <= TR.SENSE).all()
+    assert np.all(np.diff(np.hypot(cars[present, 0], cars[present, 1])) >= 0)  # nearest first
+    assert obs in env.observation_space
+
+
+def test_same_town_same_actions_same_drive(envs):
+    runs = []
+    for _ in range(2):
+        env = envs("control")
+        env.action_space.seed(4)
+        obs, _ = env.reset(seed=11)
+        seen = [obs]
+        for _ in range(60):
+            seen.append(env.step(env.action_space.sample())[0])
+        runs.append(np.array(seen))
+    assert np.array_equal(runs[0], runs[1])
+
+
+def test_the_maneuver_oracle_drives_held_out_towns_of_every_level(envs):
+    env = envs("maneuver", layout_split="eval")
+    oracle = OR.DriveManeuverOracle(None, 0, _View(env))
+    for i in range(6):
+        info, total, _ = _drive(env, oracle.act, seed=i, options={"layout": i})
+        assert info["success"] and info["partial"] == 1.0 and info["ended"] == "arrived", (i, env.trip.events)
+        assert total == pytest.approx(env.progress_weight + env.success_bonus)
+
+
+def test_the_control_oracle_drives_held_out_towns(envs):
+    env = envs("control", layout_split="eval")
+    oracle = OR.DriveControlOracle(None, 0, _View(env))
+    for i in (2, 4):
+        info, _, _ = _drive(env, oracle.act, seed=i, options={"layout": i})
+        assert info["success"], (i, env.trip.events)
+
+
+def test_random_maneuvers_seldom_arrive(envs):
+    env = envs("maneuver", layout_split="eval")
+    env.action_space.seed(0)
+    arrived = [_drive(env, lambda _: env.action_space.sample(), seed=i, options={"layout": i})[0]["success"] for i in range(6)]
+    assert sum(arrived) <= 1
+
+
+def test_running_a_red_light_costs_its_penalty_and_the_success():
+    # Going on at full speed wherever the route turns, heeding nothing: this town's route
+    # meets a red light (measured), and nothing else.
+    env = E.DriveManeuverEnv()
+    info, total, _ = _drive(env, lambda obs: np.array([0, [0, 1, 2, 1][int(np.argmax(E.OBSERVATION.read(obs, "next_turn")))]]), seed=0, options={"layout_seed": 5})
+    assert env.trip.events == ["red_light"] and info["ended"] == "arrived"
+    assert info["completion"] == 1.0 and info["partial"] == pytest.approx(S.PENALTY["red_light"]) and not info["success"]
+    assert total == pytest.approx(env.progress_weight - env.infraction_weight)
+    env.close()
+
+
+def test_a_collision_ends_the_drive_with_its_penalty(envs):
+    env = envs("maneuver", level="pedestrians-and-lights")
+    env.reset(seed=0, options={"layout_seed": 2})
+    trip = env.trip
+    walker = trip.others.pedestrians[0]
+    walker.position = trip.path[np.searchsorted(trip.arc, 12.0)].copy()  # in the lane ahead, waiting
+    walker.crossing, walker.timer = False, 1e9
+    total, steps = 0.0, 0
+    while True:
+        _, reward, terminated, _, info = env.step(np.array([0, 1]))
+        total, steps = total + reward, steps + 1
+        if terminated:
+            break
+    assert info["ended"] == "collision" and info["events"][-1] == "pedestrian" and info["cost"] >= 1.0
+    assert info["partial"] == pytest.approx(info["completion"] * S.PENALTY["pedestrian"]) and not info["success"]
+    assert total == pytest.approx(env.progress_weight * info["completion"] - env.infraction_weight)
+
+
+def test_leaving_the_road_ends_the_drive_and_costs(envs):
+    env = envs("control", level="empty")
+    info, _, steps = _drive(env, lambda _: np.array([-0.6, 1.0]), seed=0, options={"layout_seed": 3})
+    assert info["ended"] == "off_road" and "off_road" in info["events"] and info["cost"] >= 1.0
+    assert steps < 100 and not info["success"]
+
+
+def test_a_wrong_turn_leaves_the_route(envs):
+    env = envs("maneuver", level="empty")
+    env.reset(seed=0, options={"layout_seed": 3})
+    wrong = next(t for t in M.TURNS if t != env.trip.turns[0] and M.exit_for(env.trip.town, env.trip.chain[0], env.trip.chain[1], t) != env.trip.chain[2])
+    info, _, _ = _drive(env, lambda _: np.array([0, M.TURNS.index(wrong)]), seed=0, options={"layout_seed": 3})
+    assert info["ended"] == "off_route" and 0.0 < info["completion"] < 1.0
+
+
+def test_a_turn_the_junction_lacks_is_taken_straight_then_right_then_left():
+    town = _l_town()  # at junction 1, coming from 0: only left (to 2)
+    assert M.exit_for(town, 0, 1, "right") == 2 and M.exit_for(town, 0, 1, "straight") == 2
+    line = _line_town()  # at junction 1 from 0: straight (2) and left (4)
+    assert M.exit_for(line, 0, 1, "right") == 2 and M.exit_for(line, 0, 1, "left") == 4
+    dead_end = T.Town(0, "empty", ((0.0, 0.0), (80.0, 0.0)), ((0, 1),), (), (), (), (), T.Spot(0, 1, 20.0), T.Spot(0, -1, 20.0), ())
+    assert M.exit_for(dead_end, 0, 1, "left") == 0  # back the way it came
+
+
+def test_towns_the_oracle_cannot_drive_are_never_served(envs, monkeypatch):
+    checked = []
+
+    def judge(town, car):
+        checked.append(town.attempt)
+        return town.attempt >= 2
+
+    monkeypatch.setattr(E, "oracle_completes", judge)
+    E._held_out_town_ok.cache_clear()
+    env = envs("maneuver", layout_split="eval")
+    env.reset(seed=0, options={"layout": 0})
+    assert env.trip.town.attempt == 2 and checked == [0, 1, 2]
+    assert env.trip.town != T.generate(layouts.eval_seed(0), "empty")
+    env.reset(seed=0, options={"layout": 0})  # held-out towns are checked once
+    assert checked == [0, 1, 2]
+    monkeypatch.setattr(E, "oracle_completes", lambda town, car: False)
+    with pytest.raises(RuntimeError, match="none of its 20 candidate towns was driven without an infraction"):
+        env.reset(seed=0, options={"layout": 3})
+    E._held_out_town_ok.cache_clear()  # what the fake oracle said is forgotten
+
+
+def test_the_picture_follows_the_car_from_above(envs):
+    env = envs("maneuver", layout_split="eval", render_mode="rgb_array")
+    env.reset(seed=0, options={"layout": 2})
+    image = env.render()
+    assert image.shape == (P.SIZE, P.SIZE, 3) and image.dtype == np.uint8
+    assert tuple(image[P.SIZE // 2, P.SIZE // 2 - 3]) == P._EGO  # the car in the middle
+    colours = {tuple(c) for c in image.reshape(-1, 3)}
+    assert {P._ROAD, P._GRASS, P._ROUTE} <= colours
+    assert envs("maneuver").render() is None  # no render mode, no picture
+
+
+def test_bad_env_arguments_are_named():
+    with pytest.raises(ValueError, match="level must be None or one of empty, traffic, pedestrians-and-lights, got 'rush-hour'"):
+        E.DriveControlEnv(level="rush-hour")
+    with pytest.raises(ValueError, match="render_mode must be None or 'rgb_array', got 'human'"):
+        E.DriveControlEnv(render_mode="human")
+    env = E.DriveManeuverEnv()
+    with pytest.raises(RuntimeError, match="call reset"):
+        env.step(np.array([0, 1]))
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"a maneuver is \(speed 0-2, turn 0-2\)"):
+        env.step(np.array([3, 1]))
+    env.close()

@@ -1,16 +1,101 @@
-"""drive: learning to drive a car through town, as a learner driver does in about twenty
-hours of practice. Built so far, each module tested on its own:
+"""drive: a learner driver takes a small car along a route through town, the skill a
+17-year-old learns in about twenty hours of practice. Two interfaces on the same towns:
+one maneuver a second (a speed and the turn at the next junction; the steering is done
+for it) and steering and pedal at 10 Hz.
 
-* ``car``: a small hatchback in PyBullet whose turning circle and braking distances are
+* ``car``: a small hatchback in PyBullet, its turning circle and braking distances
   checked against published figures;
-* ``town``: street grids from a seed with lanes, parking, traffic lights, where parked
-  cars, other cars and crossing pedestrians are, and a route, at three levels;
-* ``route``: the route as a path through the lanes, and a controller that drives it;
+* ``town``: street grids from a seed with lanes, parking, traffic lights, parked cars,
+  other cars, crossing pedestrians and a route, at three levels;
+* ``route``: the route as a path through the lanes, and a pure-pursuit path follower;
 * ``others``: the other cars and pedestrians, moved by simple rules;
-* ``score``: route completion times the penalty of each infraction.
+* ``trip``: one drive (progress, infractions, guardrail events, the observation);
+* ``maneuver``: the lane-keeping driver that carries out a maneuver;
+* ``env``: the two gymnasium envs; every town they serve is one the maneuver oracle
+  drives to its end without an infraction;
+* ``oracle``: the privileged oracles, for both interfaces;
+* ``score``: route completion times the penalty of each infraction (CARLA's form);
+* ``picture``: a top-down picture following the car, for clips.
 
-Not built yet: the env (the two interfaces, observations, infractions and guardrail
-cost), its oracle (the path follower obeying lights and giving way), town validation by
-that oracle, and the registration. Until then this family
-registers no task (``embodied_bench.tasks`` does not import it), so nothing lists or runs
-it."""
+Protocol (README: what a run costs): two hours of practice, a tenth of the learner
+driver's twenty. A ``random`` run at it costs 5.4 CPU minutes (maneuver) and 8.3
+(control), measured; at twenty hours its training part alone would be ten times as
+much, about half an hour a run, where the core suite's tasks cost a few minutes."""
+
+from embodied_bench.api import CIBudget, Reference, TaskSpec
+from embodied_bench.registry import register_task
+from embodied_bench.tasks.drive.town import LEVELS
+
+_LEARNER = "a 17-year-old learner driver: about 20 hours of practice before passing a driving test"
+_DESCRIPTION = "A car drives a route through town, past parked and moving cars, crossing pedestrians and traffic lights, without an infraction."
+_GRADED = "route completion times the penalty of every infraction (pedestrian 0.5, vehicle 0.6, static object 0.65, red light 0.7; CARLA's form); 1 exactly on success"
+_NO_MODEL = "no world model of a drive yet: planning would copy the car's PyBullet world and everyone else at every decision"
+_LEFT_OUT = {
+    "cem-sim": _NO_MODEL,
+    "cem-learned": _NO_MODEL,
+    "oneshot-nn": "acts through table-clear's pick-and-place primitives only",
+}
+
+MANEUVER = TaskSpec(
+    id="drive-maneuver",
+    gym_id="EmbodiedBench/DriveManeuver-v0",
+    version=0,
+    family="drive",
+    # 7,200 maneuvers of a second: two hours of practice, a tenth of the learner driver's.
+    budget=7_200,
+    budget_unit="steps",
+    eval_every=1_440,
+    eval_episodes=24,
+    threshold=0.8,
+    cost_limit=0.1,
+    # random_score: 13 of 144 held-out drives (a random run's six checkpoints; it learns nothing).
+    reference=Reference(random_score=0.09, oracle_score=1.0, animal_budget=72_000, animal_source=_LEARNER + " (72,000 s, one maneuver a second)"),
+    description=_DESCRIPTION + " One maneuver a second: a speed and the turn at the next junction.",
+    oracle="embodied_bench.tasks.drive.oracle:DriveManeuverOracle",
+    levels=LEVELS,
+    graded_score=_GRADED,
+)
+CONTROL = TaskSpec(
+    id="drive-control",
+    gym_id="EmbodiedBench/DriveControl-v0",
+    version=0,
+    family="drive",
+    # 72,000 steps of 10 Hz control: the same two hours.
+    budget=72_000,
+    budget_unit="steps",
+    eval_every=14_400,
+    eval_episodes=24,
+    threshold=0.8,
+    cost_limit=0.1,
+    reference=Reference(random_score=0.0, oracle_score=1.0, animal_budget=720_000, animal_source=_LEARNER + " (72,000 s at 10 Hz)"),
+    description=_DESCRIPTION + " Steering and pedal at 10 Hz.",
+    oracle="embodied_bench.tasks.drive.oracle:DriveControlOracle",
+    levels=LEVELS,
+    graded_score=_GRADED,
+)
+
+register_task(
+    MANEUVER,
+    "embodied_bench.tasks.drive.env:DriveManeuverEnv",
+    max_episode_steps=180,
+    # 360 maneuvers; one held-out town of each level.
+    ci_budget=CIBudget(budget_scale=0.05, eval_episodes=3),
+    baselines=("random", "scripted", "ppo"),
+    left_out={**_LEFT_OUT, "sac": "acts in continuous (Box) action spaces only; maneuvers are discrete"},
+    tags=("skill", "driving", "planning"),
+    baseline_config={
+        # Rollouts of 360: the whole budget is 7,200 maneuvers in drives of up to 180,
+        # so 2,048 would give three updates.
+        "ppo": {"n_steps": 360, "batch_size": 60},
+    },
+)
+register_task(
+    CONTROL,
+    "embodied_bench.tasks.drive.env:DriveControlEnv",
+    max_episode_steps=1_800,
+    # 3,600 steps; one held-out town of each level.
+    ci_budget=CIBudget(budget_scale=0.05, eval_episodes=3),
+    baselines=("random", "scripted", "ppo", "sac"),
+    left_out=_LEFT_OUT,
+    tags=("motor", "driving"),
+)

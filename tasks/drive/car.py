@@ -178,6 +178,11 @@ class Car:
         self.controls = (0.0, 0.0, 0.0)
         self.drive(0.0, 0.0, 0.0)
 
+    def reset(self) -> None:
+        """The car and its world built afresh (a few milliseconds), so what it does next
+        cannot depend on anything it did before (the solver keeps state between steps)."""
+        self._build()
+
     def close(self) -> None:
         if self.client >= 0:
             pb.disconnect(physicsClientId=self.client)

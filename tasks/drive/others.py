@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from embodied_bench.tasks.drive.car import CarSpec
@@ -36,6 +37,15 @@ LOOK = 50.0
 """How far ahead along its path a car looks (m)."""
 RESERVE = 25.0
 """A car claims a junction this far before its stop line (m)."""
+YIELD_BRAKE = 3.0
+"""The others leave a junction to the learner's car when it could not stop before the
+junction braking at this (m/s²)."""
+CLAIM = 6.0
+"""The learner's car waiting this near (m) its stop line, on green, is next into the junction."""
+_REACH = ROAD_HALF_WIDTH + CORNER
+_NEAR = math.hypot(CAR_LENGTH, CAR_WIDTH) + PEDESTRIAN_RADIUS
+"""Centres farther apart than this (m) cannot touch: two cars' half-diagonals, and a pedestrian's."""
+"""A junction's box: within this of its centre along x and along y (m)."""
 
 
 def _legs(town: Town, rng: np.random.Generator, spot: Spot, junctions: int) -> list[int]:
@@ -57,17 +67,22 @@ class OtherCar:
     s: float = 0.0
     speed: float = DESIRED_SPEED
     arc: np.ndarray = field(init=False)
+    _pose: tuple[float, tuple[float, float, float]] | None = field(default=None, init=False, repr=False)
+    """(s, pose at s): everyone asks for every car's pose several times a step."""
 
     def __post_init__(self) -> None:
         self.arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(self.path, axis=0), axis=1))])
 
     def pose(self) -> tuple[float, float, float]:
         """(x, y, heading) at the car's centre."""
-        i = int(np.clip(np.searchsorted(self.arc, self.s), 1, len(self.arc) - 1))
-        a, b = self.path[i - 1], self.path[i]
-        t = (self.s - self.arc[i - 1]) / max(self.arc[i] - self.arc[i - 1], 1e-9)
-        x, y = a + t * (b - a)
-        return float(x), float(y), math.atan2(b[1] - a[1], b[0] - a[0])
+        if self._pose is not None and self._pose[0] == self.s:
+            return self._pose[1]
+        i = min(max(int(np.searchsorted(self.arc, self.s)), 1), len(self.arc) - 1)
+        (ax, ay), (bx, by) = self.path[i - 1].tolist(), self.path[i].tolist()
+        t = (self.s - float(self.arc[i - 1])) / max(float(self.arc[i] - self.arc[i - 1]), 1e-9)
+        pose = (ax + t * (bx - ax), ay + t * (by - ay), math.atan2(by - ay, bx - ax))
+        self._pose = (self.s, pose)
+        return pose
 
     @property
     def done(self) -> bool:
@@ -151,8 +166,8 @@ def circle_touches_rect(centre: np.ndarray, radius: float, rect: np.ndarray) -> 
 class Others:
     """The other cars and pedestrians of a town (none at level ``empty``), from the run's
     ``rng``. ``step(dt, ego)`` moves them ``dt`` seconds on, with the learner's car at
-    ``ego`` = (x, y, heading) as a car to keep behind (taken as standing still) and to
-    leave a junction to."""
+    ``ego`` = (x, y, heading[, speed]) as a car to keep behind (taken as standing still)
+    and to leave a junction to (``claims``)."""
 
     def __init__(self, town: Town, rng: np.random.Generator) -> None:
         self.town = town
@@ -169,6 +184,7 @@ class Others:
             a, b = np.array([x, y]) + spot.direction * across, np.array([x, y]) - spot.direction * across
             self.pedestrians.append(Pedestrian(a, b, float(rng.uniform(0, 30)), float(rng.uniform(15, 40))))
         self._lights = {light.node: light for light in town.lights}
+        self._parked = tuple(_rect(*town.lane_point(spot, LANE_WIDTH + PARKING_WIDTH / 2)) for spot in town.parked)
         self.reserved: dict[int, int] = {}
         """Junction -> index of the car that may drive through it now."""
         self.arrived: dict[tuple[int, int], float] = {}
@@ -183,18 +199,40 @@ class Others:
         return [p.position.copy() for p in self.pedestrians]
 
     def parked_rects(self) -> list[np.ndarray]:
-        return [_rect(*self.town.lane_point(spot, LANE_WIDTH + PARKING_WIDTH / 2)) for spot in self.town.parked]
+        return list(self._parked)
 
     def overlaps(self, rect: np.ndarray) -> str | None:
         """What a car's rectangle touches: ``"pedestrian"``, ``"vehicle"``, ``"static"``
         (a parked car), or None."""
-        if any(circle_touches_rect(p, PEDESTRIAN_RADIUS, rect) for p in self.pedestrian_positions()):
+        centre = rect.mean(axis=0)
+
+        def near(point: Any) -> bool:  # within a car's length: the exact tests are dearer
+            return (point[0] - centre[0]) ** 2 + (point[1] - centre[1]) ** 2 < _NEAR * _NEAR
+
+        if any(circle_touches_rect(p.position, PEDESTRIAN_RADIUS, rect) for p in self.pedestrians if near(p.position)):
             return "pedestrian"
-        if any(rects_overlap(rect, other) for other in self.car_rects()):
+        if any(rects_overlap(rect, _rect(*car.pose())) for car in self.cars if not car.done and near(car.pose())):
             return "vehicle"
-        if any(rects_overlap(rect, other) for other in self.parked_rects()):
+        if any(rects_overlap(rect, other) for other in self._parked if near(other.mean(axis=0))):
             return "static"
         return None
+
+    def claims(self, node: int, ego: tuple[float, ...]) -> bool:
+        """Whether the learner's car at ``ego`` = (x, y, heading[, speed]) has junction
+        ``node``, so no one else starts into it: its centre is in the junction's box, or
+        it heads into the junction on green (or where there are no lights) and is either
+        within ``CLAIM`` of the stop line or too fast to stop before it at ``YIELD_BRAKE``."""
+        x, y, heading = ego[:3]
+        speed = max(float(ego[3]), 0.0) if len(ego) > 3 else 0.0
+        offset = np.subtract(self.town.nodes[node], (x, y))
+        box = float(np.abs(offset).max())
+        if box < _REACH:
+            return True
+        distance = float(np.linalg.norm(offset))
+        towards = offset @ (math.cos(heading), math.sin(heading)) > 0.7 * distance
+        if not towards or not self._allowed(node, abs(math.sin(heading)) > 0.7):
+            return False
+        return box < _REACH + CAR_LENGTH / 2 + CLAIM + speed * speed / (2 * YIELD_BRAKE)
 
     def light(self, node: int) -> Light | None:
         """The traffic lights at junction ``node``, if it has any."""
@@ -202,7 +240,7 @@ class Others:
 
     # -- moving ---------------------------------------------------------------------------
 
-    def _gap_ahead(self, me_index: int, ego: tuple[float, float, float] | None) -> tuple[float, float]:
+    def _gap_ahead(self, me_index: int, ego: tuple[float, ...] | None) -> tuple[float, float]:
         """(gap in metres, speed of what is there) to the nearest thing ahead in my lane."""
         me = self.cars[me_index]
         gap, lead_speed = math.inf, 0.0
@@ -217,13 +255,17 @@ class Others:
             k = int(np.argmin(d))
             return float(lane_arc[k] - me.s) if d[k] < width else None
 
-        for other in self.cars:
-            if other is me or other.done:
-                continue
-            x, y, _ = other.pose()
-            ds = along(np.array([x, y]), LANE_WIDTH / 2)
-            if ds is not None and ds - CAR_LENGTH < gap:
-                gap, lead_speed = ds - CAR_LENGTH, other.speed
+        # Every other car at once: its nearest point of my lane ahead, if it is in the lane.
+        others = [k for k, other in enumerate(self.cars) if k != me_index and not other.done]
+        if others:
+            centres = np.array([self.cars[k].pose()[:2] for k in others])
+            d = np.linalg.norm(lane[:, None, :] - centres[None, :, :], axis=2)
+            nearest = np.argmin(d, axis=0)
+            inside = d[nearest, np.arange(len(others))] < LANE_WIDTH / 2
+            if inside.any():
+                ds = lane_arc[nearest[inside]] - me.s
+                first = int(np.argmin(ds))  # the nearest; the first of equals, as one by one
+                gap, lead_speed = float(ds[first]) - CAR_LENGTH, self.cars[np.asarray(others)[inside][first]].speed
         if ego is not None:
             ds = along(np.array(ego[:2]), LANE_WIDTH / 2 + 0.5)
             if ds is not None and ds - CAR_LENGTH < gap:
@@ -256,12 +298,13 @@ class Others:
         light = self.light(node)
         return light is None or light.state(self.t, north_south) == "green"
 
-    def _reserve(self, ego: tuple[float, float, float] | None) -> None:
+    def _reserve(self, ego: tuple[float, ...] | None) -> None:
         """Junctions are taken in the order cars come within ``RESERVE`` metres of their
-        stop lines (ties by index), by a car whose light is green (or that has none), while
-        the learner's car is not in the junction; a holder keeps it until it has left, or
-        gives it up if its light turns while it is still before its line."""
-        near: dict[int, list[tuple[float, int, bool, bool]]] = {}
+        stop lines (ties: the nearest its line first), by a car whose light is green (or
+        that has none), while the learner's car does not claim it (``claims``); a holder
+        keeps it until it has left, or gives it up if its light turns while it is still
+        before its line."""
+        near: dict[int, list[tuple[float, int, bool, bool, float]]] = {}
         for k, car in enumerate(self.cars):
             if car.done:
                 continue
@@ -270,8 +313,8 @@ class Others:
                 front = car.s + CAR_LENGTH / 2
                 if lo - RESERVE <= front and car.s - CAR_LENGTH / 2 <= hi:
                     self.arrived.setdefault((node, k), self.t)
-                    near.setdefault(node, []).append((self.arrived[(node, k)], k, north_south, front > stop))
-        present = {(node, k) for node, waiting in near.items() for _, k, _, _ in waiting}
+                    near.setdefault(node, []).append((self.arrived[(node, k)], k, north_south, front > stop, stop - front))
+        present = {(node, k) for node, waiting in near.items() for _, k, _, _, _ in waiting}
         for key in [key for key in self.arrived if key not in present]:  # gone through
             del self.arrived[key]
         for node, holder in list(self.reserved.items()):
@@ -281,13 +324,15 @@ class Others:
         for node, waiting in near.items():
             if node in self.reserved:
                 continue
-            if ego is not None and float(np.linalg.norm(np.asarray(ego[:2]) - self.town.nodes[node])) < ROAD_HALF_WIDTH + CORNER:
+            if ego is not None and self.claims(node, ego):
                 continue
-            ready = sorted((t, k) for t, k, north_south, _ in waiting if self._allowed(node, north_south))
+            # Cars that came near together (those that start near) go nearest the line first:
+            # one behind another in a lane must not hold the junction the other waits for.
+            ready = sorted((t, to_line, k) for t, k, north_south, _, to_line in waiting if self._allowed(node, north_south))
             if ready:
-                self.reserved[node] = ready[0][1]
+                self.reserved[node] = ready[0][2]
 
-    def step(self, dt: float, ego: tuple[float, float, float] | None = None) -> None:
+    def step(self, dt: float, ego: tuple[float, ...] | None = None) -> None:
         self._reserve(ego)
         centres = [np.array(c.pose()[:2]) for c in self.cars if not c.done] + ([np.array(ego[:2])] if ego is not None else [])
         for p in self.pedestrians:

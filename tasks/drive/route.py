@@ -38,13 +38,19 @@ def turn_between(town: Town, before: int, at: int, after: int) -> str:
     return "left" if cross > 0 else "right"
 
 
-def route_turns(town: Town) -> list[str]:
-    """The turn at each junction of the route, in order."""
+def route_chain(town: Town) -> list[int]:
+    """The route's junctions with the one behind the start before them and the one the
+    goal's street leads to after them."""
     a, b = town.roads[town.start.road]
     came = a if town.start.direction > 0 else b
     ga, gb = town.roads[town.goal.road]
     leave = gb if town.goal.direction > 0 else ga
-    chain = [came, *town.route, leave]
+    return [came, *town.route, leave]
+
+
+def route_turns(town: Town) -> list[str]:
+    """The turn at each junction of the route, in order."""
+    chain = route_chain(town)
     return [turn_between(town, chain[i - 1], chain[i], chain[i + 1]) for i in range(1, len(chain) - 1)]
 
 
@@ -105,11 +111,7 @@ def lane_path(town: Town, chain: list[int], start: Spot, end: Spot | None = None
 
 def route_path(town: Town, spacing: float = 1.0) -> np.ndarray:
     """``(N, 2)`` points about ``spacing`` metres apart along the route's lane centres."""
-    a, b = town.roads[town.start.road]
-    came = a if town.start.direction > 0 else b
-    ga, gb = town.roads[town.goal.road]
-    leave = gb if town.goal.direction > 0 else ga
-    return lane_path(town, [came, *town.route, leave], town.start, town.goal, spacing)[0]
+    return lane_path(town, route_chain(town), town.start, town.goal, spacing)[0]
 
 
 def _resample(points: np.ndarray, spacing: float) -> np.ndarray:

@@ -4,8 +4,8 @@ multiplicative form of the CARLA leaderboard's driving score (its coefficients).
     score = completion × Π over infractions of PENALTY[kind]
 
 ``completion`` is the share of the route driven, in [0, 1]. A route driven to the end
-without a serious infraction (``SERIOUS``: a collision of any kind) is a success, and
-scores 1 only then. A set of routes scores the mean of the routes' scores, never the mean
+without a serious infraction (``SERIOUS``: any of them) is a success, and scores 1
+exactly then. A set of routes scores the mean of the routes' scores, never the mean
 completion times the mean penalty (they differ as soon as one route goes worse than
 another)."""
 
@@ -23,8 +23,10 @@ PENALTY = {
 }
 """The factor each infraction multiplies the score by: a collision with a pedestrian, a
 vehicle or a static object (a parked car, the kerb's furniture), and running a red light."""
-SERIOUS = frozenset({"pedestrian", "vehicle", "static"})
-"""Infractions that make a completed route no success."""
+SERIOUS = frozenset(PENALTY)
+"""Infractions that make a completed route no success: every one, as on a driving test
+(running a red light fails one as surely as a collision), so a route succeeds exactly
+when it scores 1."""
 
 
 def route_score(completion: float, infractions: Iterable[str]) -> float:

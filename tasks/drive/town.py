@@ -91,6 +91,9 @@ class Town:
     route: tuple[int, ...]
     """Junctions the route passes, in order: from the junction ahead of the start to the
     one before the goal (the goal's road joins the last two)."""
+    attempt: int = 0
+    """Which of the seed's candidate towns this is (the envs serve the first one their
+    oracle drives without an infraction)."""
 
     def length(self, road: int) -> float:
         a, b = self.roads[road]
@@ -174,12 +177,13 @@ def _spot(rng: np.random.Generator, town: Town, road: int, direction: int | None
     return Spot(road, direction, float(rng.uniform(JUNCTION_CLEAR, town.length(road) - JUNCTION_CLEAR)))
 
 
-def generate(seed: int, level: str) -> Town:
-    """The town of ``seed`` at ``level`` (one of ``LEVELS``). The streets, the route and
-    who is where depend on the seed alone: a level adds people to the same streets."""
+def generate(seed: int, level: str, attempt: int = 0) -> Town:
+    """Candidate town ``attempt`` of ``seed`` at ``level`` (one of ``LEVELS``). The
+    streets, the route and who is where depend on the seed and attempt alone: a level adds
+    people to the same streets."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    rng = np.random.default_rng(np.random.SeedSequence(seed if attempt == 0 else [seed, attempt]))
     nx, ny = int(rng.integers(3, 5)), int(rng.integers(3, 5))
     xs = np.concatenate([[0.0], np.cumsum(rng.uniform(*BLOCK_SIZES, size=nx - 1))])
     ys = np.concatenate([[0.0], np.cumsum(rng.uniform(*BLOCK_SIZES, size=ny - 1))])
@@ -193,7 +197,7 @@ def generate(seed: int, level: str) -> Town:
         trial = [r for r in roads if r != grid[k]]
         if _connected(len(nodes), trial):
             roads = trial
-    town = Town(seed, level, nodes, tuple(roads), (), (), (), (), Spot(0, 1, 0.0), Spot(0, 1, 0.0), ())
+    town = Town(seed, level, nodes, tuple(roads), (), (), (), (), Spot(0, 1, 0.0), Spot(0, 1, 0.0), (), attempt)
     start, goal, route = _route(rng, town)
     # Everyone else is drawn whatever the level, so a level only adds people to a town.
     junctions = [n for n in range(len(nodes)) if len(town.neighbours(n)) >= 3]
@@ -213,7 +217,7 @@ def generate(seed: int, level: str) -> Town:
         parked if with_traffic else (),
         _away_from(town, cars, start, goal) if with_traffic else (),
         crossings if full else (),
-        start, goal, tuple(route),
+        start, goal, tuple(route), attempt,
     )
 
 
