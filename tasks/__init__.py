@@ -17,6 +17,14 @@ register_suite("ett-core-v0", ("cat-climb-skill@v0", "cat-climb-motor@v0", "tabl
 # graded score, which credits progress before mastery (success stays beside it).
 register_suite("ett-warmup-v1", ("treat-reach@v1",), ranks_by="score")
 register_suite("ett-core-v1", ("cat-climb-skill@v1", "cat-climb-motor@v1", "table-clear-primitive@v1", "table-clear-ee@v1"), official=True, ranks_by="score")
+# v1's tasks and learning to drive through town (the drive family), the seed's third
+# example: the new official suite. v1 stays as it was, with its references.
+register_suite(
+    "ett-core-v2",
+    ("cat-climb-skill@v1", "cat-climb-motor@v1", "table-clear-primitive@v1", "table-clear-ee@v1", "drive-maneuver@v0", "drive-control@v0"),
+    official=True,
+    ranks_by="score",
+)
 # What watching and playing first give (README): each variant against its plain task on
 # the same seeds, ranked by that gain, never by a raw score.
 register_suite("ett-watch-v0", ("cat-climb-skill-watch@v1", "table-clear-primitive-watch@v1", "table-clear-ee-watch@v1"), ranks_by="gain")

@@ -18,7 +18,7 @@ from embodied_bench.results.records import atomic_write_text, read_run_json
 OFFICIAL = "official"
 """The folder of the official references below the baselines' folder."""
 MANIFEST = "manifest.json"
-SUITES_MADE = ("ett-core-v1", "ett-warmup-v1")
+SUITES_MADE = ("ett-core-v1", "ett-warmup-v1", "ett-core-v2")
 """The suites whose tasks get official references unless told otherwise."""
 SEEDS = 10
 """Seeds of every official reference, but where a baseline says it affords fewer
