@@ -76,6 +76,9 @@ def test_the_board_and_the_readme_show_the_ladder_of_the_references(tiny_suite, 
     assert "### tiny-suite: the ladder and the world-model gap" in readme
     assert "0 of 1 (task, baseline) pairs have all their seeds, 3 of 10 runs" in readme
     assert "| references incomplete (runs made/wanted: random 3/10) |" in readme
+    # What the set costs, from the runs' records: the seven runs to make priced at the three's mean.
+    spent = sum(json.loads(p.read_text())["cpu_seconds"] for p in out.rglob("run.json")) / 3600
+    assert f"CPU time (each run's harness process, from its record): {spent:.1f} CPU-hours for the 3 runs made; all 10 runs about {spent * 10 / 3:.1f} CPU-hours" in readme
 
     # Worker processes cannot load a family registered in this process alone: each run
     # fails with why, never silently not done.
@@ -93,3 +96,28 @@ def test_the_board_and_the_readme_show_the_ladder_of_the_references(tiny_suite, 
     # The project README's section is the same table, from the same runs.
     assert row in docs.official_results(out)
     assert "leaderboard/site/figures/official-tiny-suite-curves.png" in docs.official_results(out)
+
+
+def test_the_time_left_weighs_each_run_by_its_cost(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from embodied_bench.cli import common
+
+    clock = iter([0.0, 100.0, 200.0, 300.0])  # start, then each run's end
+    monkeypatch.setattr(common.time, "perf_counter", lambda: next(clock))
+    keys = ["t@v1/cem-sim/seed-1", "t@v1/random/seed-1", "t@v1/new/seed-1"]
+    costs = {keys[0]: 90.0, keys[1]: 10.0}  # the third has no estimate: it counts the mean, 50
+
+    def run_jobs(todo, workers, on_event):
+        for key in todo:
+            on_event(("done", SimpleNamespace(key=key, status="complete")))
+        return []
+
+    common._execute_logged(keys, 1, run_jobs, RuntimeError, costs)
+    lines = capsys.readouterr().err.splitlines()
+    # 100 s for 90 of 150: 60 left at that rate, 67 s; then 100 of 150 in 200 s: 100 s left.
+    assert lines == [
+        "[1/3] t@v1/cem-sim/seed-1: complete; 1 min 40 s so far, about 1 min 07 s left",
+        "[2/3] t@v1/random/seed-1: complete; 3 min 20 s so far, about 1 min 40 s left",
+        "[3/3] t@v1/new/seed-1: complete; 5 min 00 s so far, about 0 s left",
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
@@ -51,9 +51,11 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple[list, bool]:
+def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type, costs: Mapping[str, float] | None = None) -> tuple[list, bool]:
     """Run ``todo`` with ``run_jobs(todo, workers, on_event)`` behind a progress bar:
-    ``(outcomes, interrupted)``."""
+    ``(outcomes, interrupted)``. ``costs``: the expected cost of jobs by their outcome's
+    key, which weighs them in the time left a log shows (unknown ones: the mean cost; no
+    costs: all alike)."""
     if not todo:
         return [], False
     state = {"steps": 0, "done": 0, "failed": 0}
@@ -64,7 +66,7 @@ def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple
         return f"{rate:,.0f} train steps/s, {state['failed']} failed"
 
     if not sys.stderr.isatty():
-        return _execute_logged(todo, workers, run_jobs, Interrupted)
+        return _execute_logged(todo, workers, run_jobs, Interrupted, costs or {})
     with click.progressbar(length=len(todo), label="runs", item_show_func=show, file=sys.stderr) as bar:
 
         def on_event(event: tuple) -> None:
@@ -81,20 +83,28 @@ def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple
             return exc.outcomes, True
 
 
-def _execute_logged(todo: list, workers: int, run_jobs: Any, Interrupted: type) -> tuple[list, bool]:
+def _execute_logged(todo: list, workers: int, run_jobs: Any, Interrupted: type, costs: Mapping[str, float]) -> tuple[list, bool]:
     """``execute`` into a log (no terminal, where a bar shows nothing until the end): a line
-    per finished run with the time left, estimated from the runs finished so far."""
+    per finished run with the time left: the time so far scaled by the cost of the runs
+    left over the cost of those finished (``costs`` by key; a run of unknown cost counts
+    as the mean, and without costs every run counts 1)."""
     t0 = time.perf_counter()
     done = 0
+    typical = sum(costs.values()) / len(costs) if costs else 1.0
+    left_cost = typical * (len(todo) - len(costs)) + sum(costs.values())
+    done_cost = 0.0
 
     def on_event(event: tuple) -> None:
-        nonlocal done
+        nonlocal done, done_cost, left_cost
         if event[0] != "done":
             return
         done += 1
-        elapsed = time.perf_counter() - t0
-        left = elapsed / done * (len(todo) - done)
         outcome = event[1]
+        cost = costs.get(outcome.key, typical)
+        done_cost += cost
+        left_cost = max(left_cost - cost, 0.0)
+        elapsed = time.perf_counter() - t0
+        left = elapsed / done_cost * left_cost if done < len(todo) else 0.0
         click.echo(f"[{done}/{len(todo)}] {outcome.key}: {outcome.status}; {_duration(elapsed)} so far, about {_duration(left)} left", err=True)
 
     try:

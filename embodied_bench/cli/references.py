@@ -101,7 +101,8 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
             return run_jobs(js, w, lambda e: on_event(e, ev))
 
     try:
-        outcomes, interrupted = execute(todo, workers, run, Interrupted)
+        # The time left weighs each run by its pair's CPU time: a planner's run is not a random one's.
+        outcomes, interrupted = execute(todo, workers, run, Interrupted, REF.cpu_costs(out, todo))
     except Exception as exc:  # a cluster that cannot be reached, say
         if type(exc).__name__ == "ClusterUnreachable":
             raise InputError(str(exc)) from None

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from embodied_bench.metrics.aggregates import iqm
@@ -163,6 +164,48 @@ def complete_pairs(per_run: pd.DataFrame, wanted: dict[tuple[str, str], int]) ->
     return {pair: (int(made.get(pair, 0)), n) for pair, n in wanted.items()}
 
 
+@dataclass(frozen=True)
+class CpuAccount:
+    """What a suite's official references cost in CPU time: ``spent`` hours over ``runs``
+    runs made, and ``projected`` hours for all ``wanted`` runs, each pair's runs still to
+    make at the mean of its runs made; ``unpriced``: runs to make of pairs with no measured
+    run yet, left out of ``projected``."""
+
+    spent: float
+    runs: int
+    projected: float
+    wanted: int
+    unpriced: int
+
+
+def cpu_account(cpu: pd.DataFrame, wanted: dict[tuple[str, str], int]) -> CpuAccount:
+    """The CPU account of the pairs ``wanted`` (``(task, agent)`` -> reference seeds) from
+    ``cpu``: one row per run made, columns ``task``, ``agent``, ``cpu_seconds`` (NaN for
+    a run without a measurement, which counts at its pair's mean). Rows of other pairs are
+    ignored; a pair with more runs than it wants counts the first ``wanted`` of them."""
+    spent = projected = 0.0
+    runs = unpriced = 0
+    for (task, agent), n in wanted.items():
+        seconds = cpu.loc[(cpu["task"] == task) & (cpu["agent"] == agent), "cpu_seconds"].astype(float).to_numpy()[:n] if len(cpu) else np.zeros(0)
+        runs += len(seconds)
+        measured = seconds[np.isfinite(seconds)]
+        if not len(measured):
+            unpriced += n - len(seconds)
+            continue
+        spent += measured.mean() * len(seconds)
+        projected += measured.mean() * n
+    return CpuAccount(spent / 3600, runs, projected / 3600, sum(wanted.values()), unpriced)
+
+
+def run_cpu_seconds(per_run: pd.DataFrame) -> pd.DataFrame:
+    """``task``, ``agent``, ``cpu_seconds`` of each run of ``per_run``, read from its record
+    (``run_dir``); NaN where the record has none."""
+    from embodied_bench.results.records import read_run_json
+
+    seconds = [(read_run_json(Path(d)) or {}).get("cpu_seconds") for d in per_run["run_dir"]] if len(per_run) else []
+    return pd.DataFrame({"task": list(per_run["task"]) if len(per_run) else [], "agent": list(per_run["agent"]) if len(per_run) else [], "cpu_seconds": [float("nan") if s is None else float(s) for s in seconds]})
+
+
 def reference_seeds(per_run: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``per_run`` on each baseline's reference seeds (seed < ``seeds_for``)."""
     from embodied_bench.leaderboard.references import seeds_for
@@ -267,6 +310,14 @@ def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: i
     fewer = sorted({a for (_, a), n in wanted.items() if n < references.SEEDS})
     if fewer:
         blocks.append(doc.Para(f"Fewer seeds by design (their class's `official_seeds`: too costly for {references.SEEDS}): " + ", ".join(f"{a} ({references.seeds_for(a)})" for a in fewer) + ".", markup=True))
+    cost = cpu_account(run_cpu_seconds(per_run), wanted)
+    unpriced = f" ({cost.unpriced} runs of pairs with no measured run yet are not counted)" if cost.unpriced else ""
+    blocks.append(
+        doc.Para(
+            f"CPU time (each run's harness process, from its record): {cost.spent:.1f} CPU-hours for the {cost.runs} runs made; "
+            f"all {cost.wanted} runs about {cost.projected:.1f} CPU-hours, each pair's runs still to make at the mean of its runs made{unpriced}."
+        )
+    )
     rows = []
     for task in spec.tasks:
         animal = _animal(TASKS.get(task).spec)

@@ -77,9 +77,10 @@ def has_clips(root: Path, job: Any) -> bool:
     return bool((record.get("video") or {}).get("clips"))
 
 
-def cpu_estimate(root: Path, todo: list) -> tuple[float, int]:
-    """``(CPU hours, runs without an estimate)`` for the jobs ``todo``: each costs the mean
-    CPU seconds of the complete runs of its (task, baseline) pair already in ``root``."""
+def cpu_costs(root: Path, todo: list) -> dict[str, float]:
+    """Estimated CPU seconds of each job of ``todo`` whose (task, baseline) pair has complete
+    runs in ``root`` (the mean of theirs), by the job's key (``task/agent/seed-N``, as its
+    outcome names it); jobs of pairs with none are left out."""
     from embodied_bench.registry import agent_name
 
     seconds: dict[tuple[str, str], list[float]] = {}
@@ -88,14 +89,20 @@ def cpu_estimate(root: Path, todo: list) -> tuple[float, int]:
         if record.get("status") == "complete" and record.get("cpu_seconds"):
             pair = (f"{record['task']['id']}@v{record['task']['version']}", (record.get("agent") or {}).get("name"))
             seconds.setdefault(pair, []).append(float(record["cpu_seconds"]))
-    total, unknown = 0.0, 0
+    costs: dict[str, float] = {}
     for job in todo:
-        known = seconds.get((job.spec.name, agent_name(job.agent)))
+        name = agent_name(job.agent)
+        known = seconds.get((job.spec.name, name))
         if known:
-            total += sum(known) / len(known)
-        else:
-            unknown += 1
-    return total / 3600, unknown
+            costs[f"{job.spec.name}/{name}/seed-{job.seed}"] = sum(known) / len(known)
+    return costs
+
+
+def cpu_estimate(root: Path, todo: list) -> tuple[float, int]:
+    """``(CPU hours, runs without an estimate)`` for the jobs ``todo``: each costs the mean
+    CPU seconds of the complete runs of its (task, baseline) pair already in ``root``."""
+    costs = cpu_costs(root, todo)
+    return sum(costs.values()) / 3600, len(todo) - len(costs)
 
 
 def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
