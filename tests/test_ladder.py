@@ -145,13 +145,13 @@ def test_the_cpu_account_prices_the_runs_to_make_at_each_pairs_mean():
         [
             {"task": "a@v1", "agent": "ppo", "cpu_seconds": 3600.0},
             {"task": "a@v1", "agent": "ppo", "cpu_seconds": 7200.0},  # ppo on a: mean 1.5 h, 4 wanted -> 6 h
-            {"task": "a@v1", "agent": "sac", "cpu_seconds": float("nan")},
-            {"task": "a@v1", "agent": "sac", "cpu_seconds": 1800.0},  # the unmeasured run counts at the mean: 1 h spent, 2 wanted -> 1 h
+            {"task": "a@v1", "agent": "sac", "cpu_seconds": float("nan")},  # made, not measured
+            {"task": "a@v1", "agent": "sac", "cpu_seconds": 1800.0},  # sac: 0.5 h measured, 2 wanted -> 1 h
             {"task": "a@v1", "agent": "sac", "cpu_seconds": 99999.0},  # beyond the seeds wanted: not counted
             {"task": "b@v1", "agent": "ppo", "cpu_seconds": 3600.0},  # a pair not wanted: ignored
         ]
     )
     account = L.cpu_account(cpu, {("a@v1", "ppo"): 4, ("a@v1", "sac"): 2, ("a@v1", "bc"): 3})
-    assert (account.runs, account.wanted, account.unpriced) == (4, 9, 3)  # bc has no run: its 3 are not priced
-    assert account.spent == pytest.approx(3.0 + 1.0) and account.projected == pytest.approx(6.0 + 1.0)
-    assert L.cpu_account(cpu.iloc[:0], {("a@v1", "ppo"): 2}) == L.CpuAccount(0.0, 0, 0.0, 2, 2)
+    assert (account.measured, account.runs, account.wanted, account.unpriced) == (3, 4, 9, 3)  # bc has no run: its 3 are not priced
+    assert account.spent == pytest.approx(3.0 + 0.5) and account.projected == pytest.approx(6.0 + 1.0)
+    assert L.cpu_account(L.run_cpu_seconds(pd.DataFrame()), {("a@v1", "ppo"): 2}) == L.CpuAccount(0.0, 0, 0, 0.0, 2, 2)

@@ -37,8 +37,13 @@ def test_references_are_made_resumed_and_accounted_for(tiny_suite, tmp_path):
     assert list(runs) == ["seed-0", "seed-1"] and all(r["status"] == "complete" and r["cpu_seconds"] > 0 for r in runs.values())
     assert manifest["suites"] == [tiny_suite] and manifest["seeds"] == {"random": 2}
 
+    # The run to make is priced by its pair's runs, under the key its outcome reports.
+    todo, _ = REF.plan_runs(REF.plan([tiny_suite]), 3, out, True)
+    costs = REF.cpu_costs(out, todo)
+    assert list(costs) == ["tiny-walk@v0/random/seed-2"] and costs["tiny-walk@v0/random/seed-2"] == pytest.approx(sum(r["cpu_seconds"] for r in runs.values()) / 2)
     again = cli("references", "--suite", tiny_suite, "--seeds", "3", "--jobs", "1", "--out", out, "--no-record-video")
     assert again.exit_code == 0, again.output
+    assert "[1/1] tiny-walk@v0/random/seed-2: complete" in again.output
     assert "1 runs to do, 2 complete runs kept" in again.output and "1 runs made, 2 kept" in again.output
     assert "about 0.0 CPU hours to do, from the CPU time of the complete runs of each pair\n" in again.output
     assert list(json.loads((out / "manifest.json").read_text())["runs"]["tiny-walk@v0"]["random"]) == ["seed-0", "seed-1", "seed-2"]
@@ -71,14 +76,16 @@ def test_the_board_and_the_readme_show_the_ladder_of_the_references(tiny_suite, 
     (root / "submissions").mkdir(parents=True)
     out = root / "baselines" / "official"
     assert cli("references", "--suite", tiny_suite, "--seeds", "3", "--jobs", "1", "--out", out, "--no-record-video").exit_code == 0
+    # What the set costs comes from the runs' records: give them hours to add up.
+    for seconds, path in zip((3600, 7200, 1800), sorted(out.rglob("run.json"))):
+        path.write_text(json.dumps({**json.loads(path.read_text()), "cpu_seconds": seconds}))
     assert cli("leaderboard", "--root", root, "--reps", 500).exit_code == 0
     readme = (root / "README.md").read_text()
     assert "### tiny-suite: the ladder and the world-model gap" in readme
     assert "0 of 1 (task, baseline) pairs have all their seeds, 3 of 10 runs" in readme
     assert "| references incomplete (runs made/wanted: random 3/10) |" in readme
-    # What the set costs, from the runs' records: the seven runs to make priced at the three's mean.
-    spent = sum(json.loads(p.read_text())["cpu_seconds"] for p in out.rglob("run.json")) / 3600
-    assert f"CPU time (each run's harness process, from its record): {spent:.1f} CPU-hours for the 3 runs made; all 10 runs about {spent * 10 / 3:.1f} CPU-hours" in readme
+    # 3.5 h for the three; the seven runs to make at their mean: 10 x 3.5 / 3.
+    assert "from its record; a run of tasks that several suites share counts in each): 3.5 CPU-hours for the 3 runs made; all 10 runs about 11.7 CPU-hours" in readme
 
     # Worker processes cannot load a family registered in this process alone: each run
     # fails with why, never silently not done.
@@ -98,26 +105,24 @@ def test_the_board_and_the_readme_show_the_ladder_of_the_references(tiny_suite, 
     assert "leaderboard/site/figures/official-tiny-suite-curves.png" in docs.official_results(out)
 
 
-def test_the_time_left_weighs_each_run_by_its_cost(monkeypatch, capsys):
-    from types import SimpleNamespace
+def test_the_time_left_weighs_each_run_by_its_cost():
+    from embodied_bench.cli.common import TimeLeft
 
-    from embodied_bench.cli import common
-
-    clock = iter([0.0, 100.0, 200.0, 300.0])  # start, then each run's end
-    monkeypatch.setattr(common.time, "perf_counter", lambda: next(clock))
-    keys = ["t@v1/cem-sim/seed-1", "t@v1/random/seed-1", "t@v1/new/seed-1"]
-    costs = {keys[0]: 90.0, keys[1]: 10.0}  # the third has no estimate: it counts the mean, 50
-
-    def run_jobs(todo, workers, on_event):
-        for key in todo:
-            on_event(("done", SimpleNamespace(key=key, status="complete")))
-        return []
-
-    common._execute_logged(keys, 1, run_jobs, RuntimeError, costs)
-    lines = capsys.readouterr().err.splitlines()
-    # 100 s for 90 of 150: 60 left at that rate, 67 s; then 100 of 150 in 200 s: 100 s left.
-    assert lines == [
-        "[1/3] t@v1/cem-sim/seed-1: complete; 1 min 40 s so far, about 1 min 07 s left",
-        "[2/3] t@v1/random/seed-1: complete; 3 min 20 s so far, about 1 min 40 s left",
-        "[3/3] t@v1/new/seed-1: complete; 5 min 00 s so far, about 0 s left",
-    ]
+    # Three runs: 90 and 10 expected, the third unknown (the mean, 50): 150 in all.
+    left = TimeLeft(3, {"cem-sim": 90.0, "random": 10.0})
+    left.finished("cem-sim", complete=True)
+    assert left.seconds(100.0) == pytest.approx(100.0 / 90 * 60)  # 60 left at 90 per 100 s
+    left.finished("random", complete=True)
+    assert left.seconds(200.0) == pytest.approx(200.0 / 100 * 50)
+    left.finished("new", complete=True)
+    assert left.seconds(300.0) == 0.0
+    # A run that failed fast tells nothing of the rate: until one completes, runs count alike.
+    failing = TimeLeft(3, {"cem-sim": 90.0, "random": 10.0})
+    failing.finished("cem-sim", complete=False)
+    assert failing.seconds(1.0) == pytest.approx(2.0)
+    failing.finished("random", complete=True)
+    assert failing.seconds(11.0) == pytest.approx(11.0 / 10 * 50)
+    # Without costs every run counts 1.
+    plain = TimeLeft(4, {})
+    plain.finished("a", complete=True)
+    assert plain.seconds(10.0) == pytest.approx(30.0)

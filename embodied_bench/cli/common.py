@@ -83,29 +83,48 @@ def execute(todo: list, workers: int, run_jobs: Any, Interrupted: type, costs: M
             return exc.outcomes, True
 
 
+class TimeLeft:
+    """The time left of ``runs`` runs from the time so far, scaled by the expected cost of
+    the runs left over that of the runs completed (a failed run tells nothing of the
+    rate). ``costs``: expected cost by run key, of runs among them; a run of unknown cost
+    counts as their mean, and without costs, or until a run completes, every run counts
+    alike."""
+
+    def __init__(self, runs: int, costs: Mapping[str, float]):
+        known = {k: float(c) for k, c in costs.items() if c > 0}
+        self.typical = sum(known.values()) / len(known) if known else 1.0
+        self.costs = known
+        self.runs, self.done = runs, 0
+        self.left = sum(known.values()) + self.typical * max(runs - len(known), 0)
+        self.completed = 0.0
+
+    def finished(self, key: str, complete: bool) -> None:
+        cost = self.costs.get(key, self.typical)
+        self.done += 1
+        self.left -= cost
+        self.completed += cost if complete else 0.0
+
+    def seconds(self, elapsed: float) -> float:
+        if self.done >= self.runs:
+            return 0.0
+        if self.completed <= 0:
+            return elapsed / max(self.done, 1) * (self.runs - self.done)
+        return elapsed / self.completed * max(self.left, 0.0)
+
+
 def _execute_logged(todo: list, workers: int, run_jobs: Any, Interrupted: type, costs: Mapping[str, float]) -> tuple[list, bool]:
     """``execute`` into a log (no terminal, where a bar shows nothing until the end): a line
-    per finished run with the time left: the time so far scaled by the cost of the runs
-    left over the cost of those finished (``costs`` by key; a run of unknown cost counts
-    as the mean, and without costs every run counts 1)."""
+    per finished run with the time left (``TimeLeft``)."""
     t0 = time.perf_counter()
-    done = 0
-    typical = sum(costs.values()) / len(costs) if costs else 1.0
-    left_cost = typical * (len(todo) - len(costs)) + sum(costs.values())
-    done_cost = 0.0
+    left = TimeLeft(len(todo), costs)
 
     def on_event(event: tuple) -> None:
-        nonlocal done, done_cost, left_cost
         if event[0] != "done":
             return
-        done += 1
         outcome = event[1]
-        cost = costs.get(outcome.key, typical)
-        done_cost += cost
-        left_cost = max(left_cost - cost, 0.0)
+        left.finished(outcome.key, outcome.status == "complete")
         elapsed = time.perf_counter() - t0
-        left = elapsed / done_cost * left_cost if done < len(todo) else 0.0
-        click.echo(f"[{done}/{len(todo)}] {outcome.key}: {outcome.status}; {_duration(elapsed)} so far, about {_duration(left)} left", err=True)
+        click.echo(f"[{left.done}/{len(todo)}] {outcome.key}: {outcome.status}; {_duration(elapsed)} so far, about {_duration(left.seconds(elapsed))} left", err=True)
 
     try:
         return run_jobs(todo, workers, on_event), False

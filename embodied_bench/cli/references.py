@@ -75,7 +75,8 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
         click.echo(f"note: {len(bare)} complete seed-0 runs kept from before have no clips (--resume does not redo a run to record it; remove its folder to)", err=True)
     click.echo(table(["task", "baseline", "seeds"], [[t, a, REF.seeds_for(a, seeds)] for t, a in pairs]), err=True)
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept, in {out}/", err=True)
-    hours, unknown = REF.cpu_estimate(out, todo)
+    costs = REF.cpu_costs(out, todo)
+    hours, unknown = REF.cpu_estimate(costs, todo)
     if todo:
         more = f"; {unknown} runs of pairs with no complete run yet are not in it" if unknown else ""
         click.echo(f"about {hours:.1f} CPU hours to do, from the CPU time of the complete runs of each pair{more}", err=True)
@@ -102,7 +103,7 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
 
     try:
         # The time left weighs each run by its pair's CPU time: a planner's run is not a random one's.
-        outcomes, interrupted = execute(todo, workers, run, Interrupted, REF.cpu_costs(out, todo))
+        outcomes, interrupted = execute(todo, workers, run, Interrupted, costs)
     except Exception as exc:  # a cluster that cannot be reached, say
         if type(exc).__name__ == "ClusterUnreachable":
             raise InputError(str(exc)) from None

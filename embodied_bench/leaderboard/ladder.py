@@ -166,12 +166,14 @@ def complete_pairs(per_run: pd.DataFrame, wanted: dict[tuple[str, str], int]) ->
 
 @dataclass(frozen=True)
 class CpuAccount:
-    """What a suite's official references cost in CPU time: ``spent`` hours over ``runs``
-    runs made, and ``projected`` hours for all ``wanted`` runs, each pair's runs still to
-    make at the mean of its runs made; ``unpriced``: runs to make of pairs with no measured
-    run yet, left out of ``projected``."""
+    """What the official references of some (task, baseline) pairs cost in CPU time:
+    ``spent`` hours measured over ``measured`` of the ``runs`` runs made, and ``projected``
+    hours for all ``wanted`` runs, each pair's runs priced at the mean of its measured
+    runs; ``unpriced``: wanted runs of pairs with no measured run, left out of
+    ``projected``."""
 
     spent: float
+    measured: int
     runs: int
     projected: float
     wanted: int
@@ -180,21 +182,23 @@ class CpuAccount:
 
 def cpu_account(cpu: pd.DataFrame, wanted: dict[tuple[str, str], int]) -> CpuAccount:
     """The CPU account of the pairs ``wanted`` (``(task, agent)`` -> reference seeds) from
-    ``cpu``: one row per run made, columns ``task``, ``agent``, ``cpu_seconds`` (NaN for
-    a run without a measurement, which counts at its pair's mean). Rows of other pairs are
-    ignored; a pair with more runs than it wants counts the first ``wanted`` of them."""
+    ``cpu``: one row per run made, columns ``task``, ``agent``, ``cpu_seconds`` (NaN: not
+    measured). Rows of other pairs are ignored; a pair with more runs than it wants counts
+    the first ``wanted`` of them."""
     spent = projected = 0.0
-    runs = unpriced = 0
+    measured = runs = unpriced = 0
     for (task, agent), n in wanted.items():
-        seconds = cpu.loc[(cpu["task"] == task) & (cpu["agent"] == agent), "cpu_seconds"].astype(float).to_numpy()[:n] if len(cpu) else np.zeros(0)
+        mine = cpu[(cpu["task"] == task) & (cpu["agent"] == agent)] if len(cpu) else cpu
+        seconds = mine["cpu_seconds"].astype(float).to_numpy()[:n] if len(mine) else np.zeros(0)
+        known = seconds[np.isfinite(seconds)]
         runs += len(seconds)
-        measured = seconds[np.isfinite(seconds)]
-        if not len(measured):
-            unpriced += n - len(seconds)
-            continue
-        spent += measured.mean() * len(seconds)
-        projected += measured.mean() * n
-    return CpuAccount(spent / 3600, runs, projected / 3600, sum(wanted.values()), unpriced)
+        measured += len(known)
+        if len(known):
+            spent += known.sum()
+            projected += known.mean() * n
+        else:
+            unpriced += n
+    return CpuAccount(spent / 3600, measured, runs, projected / 3600, sum(wanted.values()), unpriced)
 
 
 def run_cpu_seconds(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -202,8 +206,10 @@ def run_cpu_seconds(per_run: pd.DataFrame) -> pd.DataFrame:
     (``run_dir``); NaN where the record has none."""
     from embodied_bench.results.records import read_run_json
 
-    seconds = [(read_run_json(Path(d)) or {}).get("cpu_seconds") for d in per_run["run_dir"]] if len(per_run) else []
-    return pd.DataFrame({"task": list(per_run["task"]) if len(per_run) else [], "agent": list(per_run["agent"]) if len(per_run) else [], "cpu_seconds": [float("nan") if s is None else float(s) for s in seconds]})
+    if per_run.empty:
+        return pd.DataFrame(columns=["task", "agent", "cpu_seconds"])
+    seconds = [(read_run_json(Path(d)) or {}).get("cpu_seconds") for d in per_run["run_dir"]]
+    return pd.DataFrame({"task": per_run["task"].to_numpy(), "agent": per_run["agent"].to_numpy(), "cpu_seconds": [np.nan if x is None else float(x) for x in seconds]})
 
 
 def reference_seeds(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -311,11 +317,12 @@ def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: i
     if fewer:
         blocks.append(doc.Para(f"Fewer seeds by design (their class's `official_seeds`: too costly for {references.SEEDS}): " + ", ".join(f"{a} ({references.seeds_for(a)})" for a in fewer) + ".", markup=True))
     cost = cpu_account(run_cpu_seconds(per_run), wanted)
+    counted = f"the {cost.runs} runs made" if cost.measured == cost.runs else f"the {cost.measured} of the {cost.runs} runs made with a measurement"
     unpriced = f" ({cost.unpriced} runs of pairs with no measured run yet are not counted)" if cost.unpriced else ""
     blocks.append(
         doc.Para(
-            f"CPU time (each run's harness process, from its record): {cost.spent:.1f} CPU-hours for the {cost.runs} runs made; "
-            f"all {cost.wanted} runs about {cost.projected:.1f} CPU-hours, each pair's runs still to make at the mean of its runs made{unpriced}."
+            f"CPU time of this suite's references (each run's harness process, from its record; a run of tasks that several suites share counts in each): "
+            f"{cost.spent:.1f} CPU-hours for {counted}; all {cost.wanted} runs about {cost.projected:.1f} CPU-hours, each pair's runs priced at the mean of its runs made{unpriced}."
         )
     )
     rows = []

@@ -86,7 +86,7 @@ def cpu_costs(root: Path, todo: list) -> dict[str, float]:
     seconds: dict[tuple[str, str], list[float]] = {}
     for folder in find_run_dirs([root]) if Path(root).is_dir() else []:
         record = read_run_json(folder) or {}
-        if record.get("status") == "complete" and record.get("cpu_seconds"):
+        if record.get("status") == "complete" and record.get("cpu_seconds") is not None:
             pair = (f"{record['task']['id']}@v{record['task']['version']}", (record.get("agent") or {}).get("name"))
             seconds.setdefault(pair, []).append(float(record["cpu_seconds"]))
     costs: dict[str, float] = {}
@@ -98,10 +98,9 @@ def cpu_costs(root: Path, todo: list) -> dict[str, float]:
     return costs
 
 
-def cpu_estimate(root: Path, todo: list) -> tuple[float, int]:
-    """``(CPU hours, runs without an estimate)`` for the jobs ``todo``: each costs the mean
-    CPU seconds of the complete runs of its (task, baseline) pair already in ``root``."""
-    costs = cpu_costs(root, todo)
+def cpu_estimate(costs: dict[str, float], todo: list) -> tuple[float, int]:
+    """``(CPU hours, runs without an estimate)`` for the jobs ``todo`` from their ``costs``
+    (``cpu_costs``)."""
     return sum(costs.values()) / 3600, len(todo) - len(costs)
 
 
