@@ -154,4 +154,4 @@ def test_the_cpu_account_prices_the_runs_to_make_at_each_pairs_mean():
     account = L.cpu_account(cpu, {("a@v1", "ppo"): 4, ("a@v1", "sac"): 2, ("a@v1", "bc"): 3})
     assert (account.measured, account.runs, account.wanted, account.unpriced) == (3, 4, 9, 3)  # bc has no run: its 3 are not priced
     assert account.spent == pytest.approx(3.0 + 0.5) and account.projected == pytest.approx(6.0 + 1.0)
-    assert L.cpu_account(L.run_cpu_seconds(pd.DataFrame()), {("a@v1", "ppo"): 2}) == L.CpuAccount(0.0, 0, 0, 0.0, 2, 2)
+    assert L.cpu_account(L.run_cpu_seconds([]), {("a@v1", "ppo"): 2}) == L.CpuAccount(0.0, 0, 0, 0.0, 2, 2)

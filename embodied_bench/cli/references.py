@@ -76,7 +76,7 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
     click.echo(table(["task", "baseline", "seeds"], [[t, a, REF.seeds_for(a, seeds)] for t, a in pairs]), err=True)
     click.echo(f"{len(todo)} runs to do, {len(kept)} complete runs kept, in {out}/", err=True)
     costs = REF.cpu_costs(out, todo)
-    hours, unknown = REF.cpu_estimate(costs, todo)
+    hours, unknown = sum(costs.values()) / 3600, len(todo) - len(costs)
     if todo:
         more = f"; {unknown} runs of pairs with no complete run yet are not in it" if unknown else ""
         click.echo(f"about {hours:.1f} CPU hours to do, from the CPU time of the complete runs of each pair{more}", err=True)

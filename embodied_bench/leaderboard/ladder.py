@@ -188,8 +188,7 @@ def cpu_account(cpu: pd.DataFrame, wanted: dict[tuple[str, str], int]) -> CpuAcc
     spent = projected = 0.0
     measured = runs = unpriced = 0
     for (task, agent), n in wanted.items():
-        mine = cpu[(cpu["task"] == task) & (cpu["agent"] == agent)] if len(cpu) else cpu
-        seconds = mine["cpu_seconds"].astype(float).to_numpy()[:n] if len(mine) else np.zeros(0)
+        seconds = cpu.loc[(cpu["task"] == task) & (cpu["agent"] == agent), "cpu_seconds"].astype(float).to_numpy()[:n]
         known = seconds[np.isfinite(seconds)]
         runs += len(seconds)
         measured += len(known)
@@ -201,15 +200,19 @@ def cpu_account(cpu: pd.DataFrame, wanted: dict[tuple[str, str], int]) -> CpuAcc
     return CpuAccount(spent / 3600, measured, runs, projected / 3600, sum(wanted.values()), unpriced)
 
 
-def run_cpu_seconds(per_run: pd.DataFrame) -> pd.DataFrame:
-    """``task``, ``agent``, ``cpu_seconds`` of each run of ``per_run``, read from its record
-    (``run_dir``); NaN where the record has none."""
+def run_cpu_seconds(run_dirs) -> pd.DataFrame:
+    """``task``, ``agent``, ``status``, ``cpu_seconds`` of the run in each of ``run_dirs``,
+    read from its record (NaN where it has none; unreadable records are left out)."""
     from embodied_bench.results.records import read_run_json
 
-    if per_run.empty:
-        return pd.DataFrame(columns=["task", "agent", "cpu_seconds"])
-    seconds = [(read_run_json(Path(d)) or {}).get("cpu_seconds") for d in per_run["run_dir"]]
-    return pd.DataFrame({"task": per_run["task"].to_numpy(), "agent": per_run["agent"].to_numpy(), "cpu_seconds": [np.nan if x is None else float(x) for x in seconds]})
+    rows = []
+    for folder in run_dirs:
+        record = read_run_json(Path(folder))
+        if record is None:
+            continue
+        seconds = record.get("cpu_seconds")
+        rows.append({"task": f"{record['task']['id']}@v{record['task']['version']}", "agent": (record.get("agent") or {}).get("name"), "status": record.get("status"), "cpu_seconds": np.nan if seconds is None else float(seconds)})
+    return pd.DataFrame(rows, columns=["task", "agent", "status", "cpu_seconds"])
 
 
 def reference_seeds(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -316,7 +319,7 @@ def official_blocks(per_run: pd.DataFrame, suite: str, reps: int = REPS, seed: i
     fewer = sorted({a for (_, a), n in wanted.items() if n < references.SEEDS})
     if fewer:
         blocks.append(doc.Para(f"Fewer seeds by design (their class's `official_seeds`: too costly for {references.SEEDS}): " + ", ".join(f"{a} ({references.seeds_for(a)})" for a in fewer) + ".", markup=True))
-    cost = cpu_account(run_cpu_seconds(per_run), wanted)
+    cost = cpu_account(run_cpu_seconds(per_run["run_dir"] if len(per_run) else []), wanted)
     counted = f"the {cost.runs} runs made" if cost.measured == cost.runs else f"the {cost.measured} of the {cost.runs} runs made with a measurement"
     unpriced = f" ({cost.unpriced} runs of pairs with no measured run yet are not counted)" if cost.unpriced else ""
     blocks.append(

@@ -81,27 +81,17 @@ def cpu_costs(root: Path, todo: list) -> dict[str, float]:
     """Estimated CPU seconds of each job of ``todo`` whose (task, baseline) pair has complete
     runs in ``root`` (the mean of theirs), by the job's key (``task/agent/seed-N``, as its
     outcome names it); jobs of pairs with none are left out."""
+    from embodied_bench.leaderboard.ladder import run_cpu_seconds
     from embodied_bench.registry import agent_name
 
-    seconds: dict[tuple[str, str], list[float]] = {}
-    for folder in find_run_dirs([root]) if Path(root).is_dir() else []:
-        record = read_run_json(folder) or {}
-        if record.get("status") == "complete" and record.get("cpu_seconds") is not None:
-            pair = (f"{record['task']['id']}@v{record['task']['version']}", (record.get("agent") or {}).get("name"))
-            seconds.setdefault(pair, []).append(float(record["cpu_seconds"]))
+    cpu = run_cpu_seconds(find_run_dirs([root]) if Path(root).is_dir() else [])
+    means = cpu[cpu["status"] == "complete"].groupby(["task", "agent"])["cpu_seconds"].mean().dropna().to_dict()
     costs: dict[str, float] = {}
     for job in todo:
         name = agent_name(job.agent)
-        known = seconds.get((job.spec.name, name))
-        if known:
-            costs[f"{job.spec.name}/{name}/seed-{job.seed}"] = sum(known) / len(known)
+        if (job.spec.name, name) in means:
+            costs[f"{job.spec.name}/{name}/seed-{job.seed}"] = float(means[(job.spec.name, name)])
     return costs
-
-
-def cpu_estimate(costs: dict[str, float], todo: list) -> tuple[float, int]:
-    """``(CPU hours, runs without an estimate)`` for the jobs ``todo`` from their ``costs``
-    (``cpu_costs``)."""
-    return sum(costs.values()) / 3600, len(todo) - len(costs)
 
 
 def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
