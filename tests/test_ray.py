@@ -12,7 +12,9 @@ from conftest import agent_ref
 
 from embodied_bench.cli import main
 
-pytestmark = pytest.mark.extra("ray")
+# One worker runs them all: each test starts a local Ray instance of 2 CPUs, and two at
+# once would share the cores they each count as their own.
+pytestmark = [pytest.mark.extra("ray"), pytest.mark.xdist_group("ray")]
 
 TINY = ("--task", "treat-reach", "--seeds", "2", "--budget-scale", "0.01", "--eval-episodes", "2")
 VOLATILE = {"started_at", "finished_at", "wall_seconds", "cpu_seconds", "train_seconds", "eval_seconds", "host", "curve_sha256"}
