@@ -25,6 +25,14 @@ register_suite(
     official=True,
     ranks_by="score",
 )
+# drive v1 (routes whose turns must be chosen: a random maneuver agent completed 0.11 of
+# v0's held-out drives) in v2's place, before v2 had its official references.
+register_suite(
+    "ett-core-v3",
+    ("cat-climb-skill@v1", "cat-climb-motor@v1", "table-clear-primitive@v1", "table-clear-ee@v1", "drive-maneuver@v1", "drive-control@v1"),
+    official=True,
+    ranks_by="score",
+)
 # What watching and playing first give (README): each variant against its plain task on
 # the same seeds, ranked by that gain, never by a raw score.
 register_suite("ett-watch-v0", ("cat-climb-skill-watch@v1", "table-clear-primitive-watch@v1", "table-clear-ee-watch@v1"), ranks_by="gain")

@@ -57,7 +57,7 @@ def test_tasks_are_listed_by_version_and_filtered_by_tag():
     [
         (["--agent", "random", "--task", "treat-rech"], "unknown task 'treat-rech'; did you mean treat-reach"),
         (["--agent", "randm", "--task", "treat-reach"], "unknown agent 'randm'; did you mean random?"),
-        (["--agent", "random", "--suite", "ett-cor"], "unknown suite 'ett-cor'; did you mean ett-core-v2, ett-core-v1, ett-core-v0"),
+        (["--agent", "random", "--suite", "ett-cor"], "unknown suite 'ett-cor'; did you mean ett-core-v3, ett-core-v2, ett-core-v1"),
         (["--agent", "missing_file.py:Agent", "--task", "treat-reach"], "agent file missing_file.py does not exist"),
         (["--agent", f"{Path(__file__).parent / 'agents_for_tests.py'}:NoSuchAgent", "--task", "treat-reach"], "has no attribute 'NoSuchAgent'"),
         (["--agent", "json:JSONDecoder", "--task", "treat-reach"], "neither an Agent"),

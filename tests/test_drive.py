@@ -489,6 +489,7 @@ def test_the_learners_car_claims_a_junction_it_is_about_to_enter_on_green():
 
 # -- the envs -------------------------------------------------------------------------------
 
+import gymnasium as gym  # noqa: E402
 from embodied_bench import layouts  # noqa: E402
 from embodied_bench.tasks.drive import env as E  # noqa: E402
 from embodied_bench.tasks.drive import maneuver as M  # noqa: E402
@@ -650,6 +651,41 @@ def test_a_turn_the_junction_lacks_is_taken_straight_then_right_then_left():
     assert M.exit_for(dead_end, 0, 1, "left") == 0  # back the way it came
 
 
+def _choice_town(goal_road: int) -> T.Town:
+    """A junction of four streets (1) and, east of it, one of three (2, a street north):
+    a start west of 1 driving east, the goal on ``goal_road`` beyond 2."""
+    nodes = ((0.0, 0.0), (80.0, 0.0), (160.0, 0.0), (240.0, 0.0), (80.0, 80.0), (80.0, -80.0), (160.0, 80.0))
+    roads = ((0, 1), (1, 2), (2, 3), (1, 4), (1, 5), (2, 6))
+    return T.Town(0, "empty", nodes, roads, (), (), (), (), T.Spot(0, 1, 20.0), T.Spot(goal_road, 1, 40.0), (1, 2))
+
+
+def test_a_routes_blind_chance_is_the_product_of_its_junctions_shares_of_turns():
+    # At 1 only "straight" goes on east (1/3); at 2 "left" alone goes north (1/3), while
+    # east is "straight" and "right", which the junction lacks and takes straight (2/3).
+    assert M.blind_chance(_choice_town(goal_road=5)) == pytest.approx(1 / 9)
+    assert M.blind_chance(_choice_town(goal_road=2)) == pytest.approx(2 / 9)
+    assert M.blind_chance(_l_town()) == 1.0  # the only way on: no choice
+
+
+def test_v1_serves_only_routes_that_ask_for_choices_and_v0_any(envs, monkeypatch):
+    judged = []
+    monkeypatch.setattr(E, "oracle_completes", lambda town, car: judged.append(town) or True)
+    v1, v0 = envs("maneuver"), envs("maneuver", max_blind_chance=None)
+    served = []
+    for seed in range(12):
+        for env in (v1, v0):
+            env.reset(options={"layout_seed": seed})
+            served.append(env.trip.town)
+    assert all(M.blind_chance(t) <= E.MAX_BLIND_CHANCE for t in served[0::2])
+    assert any(t.attempt > 0 for t in served[0::2])  # some first candidates were turned down
+    assert all(t.attempt == 0 for t in served[1::2]) and any(M.blind_chance(t) > E.MAX_BLIND_CHANCE for t in served[1::2])
+    # The oracle drove only the towns served: those turned down never reached it.
+    assert judged == served
+    # The registered versions: v0 keeps any route, v1 is the envs' default.
+    assert gym.spec("EmbodiedBench/DriveManeuver-v0").kwargs == gym.spec("EmbodiedBench/DriveControl-v0").kwargs == {"max_blind_chance": None}
+    assert gym.make("EmbodiedBench/DriveControl-v1").unwrapped.max_blind_chance == E.MAX_BLIND_CHANCE == 0.1
+
+
 def test_towns_the_oracle_cannot_drive_are_never_served(envs, monkeypatch):
     checked = []
 
@@ -659,14 +695,14 @@ def test_towns_the_oracle_cannot_drive_are_never_served(envs, monkeypatch):
 
     monkeypatch.setattr(E, "oracle_completes", judge)
     E._held_out_town_ok.cache_clear()
-    env = envs("maneuver", layout_split="eval")
+    env = envs("maneuver", layout_split="eval", max_blind_chance=None)  # every candidate goes to the oracle
     env.reset(seed=0, options={"layout": 0})
     assert env.trip.town.attempt == 2 and checked == [0, 1, 2]
     assert env.trip.town != T.generate(layouts.eval_seed(0), "empty")
     env.reset(seed=0, options={"layout": 0})  # held-out towns are checked once
     assert checked == [0, 1, 2]
     monkeypatch.setattr(E, "oracle_completes", lambda town, car: False)
-    with pytest.raises(RuntimeError, match="none of its 20 candidate towns was driven without an infraction"):
+    with pytest.raises(RuntimeError, match="none of its 20 candidate towns has a route that asks for choices and was driven without an infraction"):
         env.reset(seed=0, options={"layout": 3})
     E._held_out_town_ok.cache_clear()  # what the fake oracle said is forgotten
 
@@ -687,6 +723,8 @@ def test_bad_env_arguments_are_named():
         E.DriveControlEnv(level="rush-hour")
     with pytest.raises(ValueError, match="render_mode must be None or 'rgb_array', got 'human'"):
         E.DriveControlEnv(render_mode="human")
+    with pytest.raises(ValueError, match=r"max_blind_chance must be None or in \(0, 1\], got 0"):
+        E.DriveManeuverEnv(max_blind_chance=0)
     env = E.DriveManeuverEnv()
     with pytest.raises(RuntimeError, match="call reset"):
         env.step(np.array([0, 1]))

@@ -36,6 +36,7 @@ def test_references_are_made_resumed_and_accounted_for(tiny_suite, tmp_path):
     runs = manifest["runs"]["tiny-walk@v0"]["random"]
     assert list(runs) == ["seed-0", "seed-1"] and all(r["status"] == "complete" and r["cpu_seconds"] > 0 for r in runs.values())
     assert manifest["suites"] == [tiny_suite] and manifest["seeds"] == {"random": 2}
+    assert manifest["complete_cpu_hours"] == round(sum(r["cpu_seconds"] for r in runs.values()) / 3600, 2) and manifest["runs_without_cpu_seconds"] == 0
 
     # The run to make is priced by its pair's runs, under the key its outcome reports.
     todo, _ = REF.plan_runs(REF.plan([tiny_suite]), 3, out, True)
@@ -47,6 +48,17 @@ def test_references_are_made_resumed_and_accounted_for(tiny_suite, tmp_path):
     assert "1 runs to do, 2 complete runs kept" in again.output and "1 runs made, 2 kept" in again.output
     assert "about 0.0 CPU hours to do, from the CPU time of the complete runs of each pair\n" in again.output
     assert list(json.loads((out / "manifest.json").read_text())["runs"]["tiny-walk@v0"]["random"]) == ["seed-0", "seed-1", "seed-2"]
+
+
+def test_the_manifest_totals_cpu_seconds_never_wall_seconds(tmp_path):
+    for seed, cpu in ((0, 7200.0), (1, None)):
+        folder = tmp_path / "treat-reach@v1" / "random" / f"seed-{seed}"
+        folder.mkdir(parents=True)
+        record = {"status": "complete", "task": {"id": "treat-reach", "version": 1}, "agent": {"name": "random"}, "seed": seed, "cpu_seconds": cpu, "wall_seconds": 3600.0, "versions": {}}
+        (folder / "run.json").write_text(json.dumps(record))
+    manifest = REF.write_manifest(tmp_path, ["ett-warmup-v1"], 2)
+    assert manifest["complete_cpu_hours"] == 2.0 and manifest["runs_without_cpu_seconds"] == 1
+    assert list(manifest["runs"]["treat-reach@v1"]["random"]) == ["seed-0", "seed-1"]
 
 
 def test_only_seed_zero_records_clips(tmp_path):

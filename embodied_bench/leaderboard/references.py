@@ -18,7 +18,7 @@ from embodied_bench.results.records import atomic_write_text, read_run_json
 OFFICIAL = "official"
 """The folder of the official references below the baselines' folder."""
 MANIFEST = "manifest.json"
-SUITES_MADE = ("ett-core-v1", "ett-warmup-v1", "ett-core-v2")
+SUITES_MADE = ("ett-core-v1", "ett-warmup-v1", "ett-core-v3")
 """The suites whose tasks get official references unless told otherwise."""
 SEEDS = 10
 """Seeds of every official reference, but where a baseline says it affords fewer
@@ -96,12 +96,15 @@ def cpu_costs(root: Path, todo: list) -> dict[str, float]:
 
 def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
     """``root/manifest.json`` from the records below ``root``: every complete run's CPU and
-    wall seconds, by task and agent, the total, and the versions the runs were made with.
-    Runs not (yet) complete are left out: the manifest describes the references, and an
-    unfinished run is redone by the next ``references``."""
+    wall seconds, by task and agent, the total CPU hours, and the versions the runs were
+    made with. Runs not (yet) complete are left out: the manifest describes the
+    references, and an unfinished run is redone by the next ``references``. A record
+    without CPU seconds adds nothing to the total (never its wall seconds: CPU time is
+    what the README's cost paragraphs sum too) and is counted in
+    ``runs_without_cpu_seconds``."""
     runs: dict[str, dict[str, dict[str, Any]]] = {}
     versions: dict[str, set] = {}
-    cpu = 0.0
+    cpu, unmeasured = 0.0, 0
     for folder in find_run_dirs([root]) if Path(root).is_dir() else []:
         record = read_run_json(folder) or {}
         if record.get("status") != "complete":
@@ -113,7 +116,10 @@ def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
             "cpu_seconds": record.get("cpu_seconds"),
             "wall_seconds": record.get("wall_seconds"),
         }
-        cpu += float(record.get("cpu_seconds") or record.get("wall_seconds") or 0.0)
+        if record.get("cpu_seconds") is None:
+            unmeasured += 1
+        else:
+            cpu += float(record["cpu_seconds"])
         for name, version in (record.get("versions") or {}).items():
             versions.setdefault(name, set()).add(str(version))
     manifest = {
@@ -122,6 +128,7 @@ def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
         "seeds": {agent: seeds_for(agent, seeds) for agent in sorted({a for _, a in plan(suites)})},
         "runs": {t: {a: dict(sorted(s.items(), key=lambda kv: int(kv[0].split("-")[1]))) for a, s in sorted(agents.items())} for t, agents in sorted(runs.items())},
         "complete_cpu_hours": round(cpu / 3600, 2),
+        "runs_without_cpu_seconds": unmeasured,
         "versions": {name: sorted(v) for name, v in sorted(versions.items())},
         "git": provenance.git_revision(),
     }

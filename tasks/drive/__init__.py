@@ -17,10 +17,15 @@ for it) and steering and pedal at 10 Hz.
 * ``score``: route completion times the penalty of each infraction (CARLA's form);
 * ``picture``: a top-down picture following the car, for clips.
 
+Versions: v1 serves only routes whose turns must be chosen (``env.MAX_BLIND_CHANCE``);
+v0, any route of 200 m, stays registered.
+
 Protocol (README: what a run costs): two hours of practice, a tenth of the learner
-driver's twenty. A ``random`` run at it costs 5.4 CPU minutes (maneuver) and 8.3
-(control), measured; at twenty hours its training part alone would be ten times as
+driver's twenty. A ``random`` run at it cost 5.4 CPU minutes (maneuver) and 8.3
+(control), measured on v0; at twenty hours its training part alone would be ten times as
 much, about half an hour a run, where the core suite's tasks cost a few minutes."""
+
+import dataclasses
 
 from embodied_bench.api import CIBudget, Reference, TaskSpec
 from embodied_bench.registry import register_task
@@ -28,6 +33,7 @@ from embodied_bench.tasks.drive.town import LEVELS
 
 _LEARNER = "a 17-year-old learner driver: about 20 hours of practice before passing a driving test"
 _DESCRIPTION = "A car drives a route through town, past parked and moving cars, crossing pedestrians and traffic lights, without an infraction."
+_DESCRIPTION_V1 = "A car drives a route through town whose turns must be chosen, past parked and moving cars, crossing pedestrians and traffic lights, without an infraction."
 _GRADED = "route completion times the penalty of every infraction (pedestrian 0.5, vehicle 0.6, static object 0.65, red light 0.7; CARLA's form); 1 exactly on success"
 _NO_MODEL = "no world model of a drive yet: planning would copy the car's PyBullet world and everyone else at every decision"
 _LEFT_OUT = {
@@ -74,9 +80,29 @@ CONTROL = TaskSpec(
     graded_score=_GRADED,
 )
 
-register_task(
+_V0_ENV = {"max_blind_chance": None}
+"""v0's routes: any of 200 m (the envs' defaults are v1's)."""
+
+# v1: routes ask for choices (env.MAX_BLIND_CHANCE). On v0's held-out towns a random
+# maneuver agent completed 0.11 of its drives over three official seeds, two towns of 24
+# needing one lucky turn; the same towns, the same protocol otherwise.
+MANEUVER_V1 = dataclasses.replace(
     MANEUVER,
-    "embodied_bench.tasks.drive.env:DriveManeuverEnv",
+    gym_id="EmbodiedBench/DriveManeuver-v1",
+    version=1,
+    # random_score: 7 of 432 held-out drives, uniform random maneuvers over six rounds of
+    # the 24 towns with three action seeds (1, 1 and 5 of 144), measured before any run.
+    reference=dataclasses.replace(MANEUVER.reference, random_score=0.02),
+    description=_DESCRIPTION_V1 + " One maneuver a second: a speed and the turn at the next junction.",
+)
+CONTROL_V1 = dataclasses.replace(
+    CONTROL,
+    gym_id="EmbodiedBench/DriveControl-v1",
+    version=1,
+    description=_DESCRIPTION_V1 + " Steering and pedal at 10 Hz.",
+)
+
+_MANEUVER_FACTS = dict(
     max_episode_steps=180,
     # 360 maneuvers; one held-out town of each level.
     ci_budget=CIBudget(budget_scale=0.05, eval_episodes=3),
@@ -87,15 +113,13 @@ register_task(
         # Four towns side by side, rollouts of 4 x 45 maneuvers: 40 updates in the budget,
         # where 2,048 would give three. A faster step and a shorter horizon (a drive is a
         # minute or two of maneuvers). Picked before any official run, on one pilot seed
-        # and 12 held-out towns, from four configs: final success 0.42, against 0-0.17
-        # for one env with rollouts of 120-180 and 0.13 (24 towns) for rollouts of 360
-        # at SB3's rates.
+        # and 12 held-out towns of v0, from four configs: final success 0.42, against
+        # 0-0.17 for one env with rollouts of 120-180 and 0.13 (24 towns) for rollouts of
+        # 360 at SB3's rates. v1 keeps it.
         "ppo": {"n_envs": 4, "n_steps": 45, "batch_size": 60, "learning_rate": 1e-3, "gamma": 0.95},
     },
 )
-register_task(
-    CONTROL,
-    "embodied_bench.tasks.drive.env:DriveControlEnv",
+_CONTROL_FACTS = dict(
     max_episode_steps=1_800,
     # 3,600 steps; one held-out town of each level.
     ci_budget=CIBudget(budget_scale=0.05, eval_episodes=3),
@@ -103,3 +127,10 @@ register_task(
     left_out=_LEFT_OUT,
     tags=("motor", "driving"),
 )
+
+_MANEUVER_ENV = "embodied_bench.tasks.drive.env:DriveManeuverEnv"
+_CONTROL_ENV = "embodied_bench.tasks.drive.env:DriveControlEnv"
+register_task(MANEUVER, _MANEUVER_ENV, **_MANEUVER_FACTS, env_defaults=_V0_ENV)
+register_task(CONTROL, _CONTROL_ENV, **_CONTROL_FACTS, env_defaults=_V0_ENV)
+register_task(MANEUVER_V1, _MANEUVER_ENV, **_MANEUVER_FACTS)
+register_task(CONTROL_V1, _CONTROL_ENV, **_CONTROL_FACTS)

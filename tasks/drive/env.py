@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 from embodied_bench.tasks.drive import score as S
 from embodied_bench.tasks.drive.car import Car, CarSpec
-from embodied_bench.tasks.drive.maneuver import SPEEDS, TURNS, ManeuverDriver
+from embodied_bench.tasks.drive.maneuver import SPEEDS, TURNS, ManeuverDriver, blind_chance
 from embodied_bench.tasks.drive.oracle import oracle_completes
 from embodied_bench.tasks.drive.picture import draw
 from embodied_bench.tasks.drive.town import LEVELS, Town, generate
@@ -25,6 +25,12 @@ from embodied_bench import layouts
 
 MAX_ATTEMPTS = 20
 """Candidate towns tried for a seed before giving up (the oracle drives nearly all)."""
+MAX_BLIND_CHANCE = 0.1
+"""v1 serves only routes that a driver picking its turns at random follows to the goal at
+most one time in ten (``maneuver.blind_chance``): a route is a test of choosing the way.
+v0 served any route of 200 m, and its random maneuver agent completed 0.11 of the held-out
+drives, mostly on routes that one lucky turn completes (two towns of 24 had a chance of
+2/3)."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -50,7 +56,8 @@ _DOC_COMMON = """
     steering, rear-wheel drive, brakes that lock on full pedal), on a flat town of streets
     with one lane each way and a parking strip at each kerb (``town``). Every reset draws
     a town from the split's seed range: its streets, a route of 200 m or more from a start
-    to a goal, and (by level) parked cars, other cars that keep their distance and take
+    to a goal that a driver picking its turns at random follows at most one time in ten,
+    and (by level) parked cars, other cars that keep their distance and take
     junctions in turn on green, pedestrians who cross, and traffic lights (``others``).
     Everyone else moves by the town's seed alone, at 10 Hz, reacting to where the car is;
     they are kinematic, so a collision is scored, not simulated: it ends the drive.
@@ -108,6 +115,8 @@ _DOC_COMMON = """
     * ``level``: every town at this level; None (the default): the level the town's seed
       gives.
     * ``progress_weight``, ``success_bonus``, ``infraction_weight``: the reward's terms.
+    * ``max_blind_chance``: the highest chance a route may give a driver who picks its
+      turns at random (0.1; None: any route, as v0).
     * ``render_mode``: None or ``"rgb_array"`` (a top-down picture following the car,
       drawn on the CPU, no GL needed).
 """
@@ -125,10 +134,13 @@ class _DriveEnv(gym.Env):
         progress_weight: float = 10.0,
         success_bonus: float = 1.0,
         infraction_weight: float = 1.0,
+        max_blind_chance: float | None = MAX_BLIND_CHANCE,
         render_mode: str | None = None,
     ) -> None:
         if level is not None and level not in LEVELS:
             raise ValueError(f"level must be None or one of {', '.join(LEVELS)}, got {level!r}")
+        if max_blind_chance is not None and not 0.0 < max_blind_chance <= 1.0:
+            raise ValueError(f"max_blind_chance must be None or in (0, 1], got {max_blind_chance!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.layout_split = layouts.check_split(layout_split)
@@ -137,6 +149,7 @@ class _DriveEnv(gym.Env):
         self.progress_weight = progress_weight
         self.success_bonus = success_bonus
         self.infraction_weight = infraction_weight
+        self.max_blind_chance = max_blind_chance
         self.render_mode = render_mode
         self.observation_space = spaces.Box(_LOW, _HIGH, dtype=np.float32)
         self.car = Car(CarSpec(), road=road)
@@ -154,10 +167,13 @@ class _DriveEnv(gym.Env):
         return self.trip.observe(), info
 
     def _town(self, seed: int, level: str) -> Town:
-        """The first of the seed's candidate towns that the maneuver oracle drives to the
-        end with no infraction (held-out towns, which recur, are checked once a process)."""
+        """The first of the seed's candidate towns whose route asks for choices
+        (``max_blind_chance``) and that the maneuver oracle drives to the end with no
+        infraction (held-out towns, which recur, are checked once a process)."""
         for attempt in range(MAX_ATTEMPTS):
             town = generate(seed, level, attempt)
+            if self.max_blind_chance is not None and blind_chance(town) > self.max_blind_chance:
+                continue
             if self.layout_split == "eval":
                 ok = _held_out_town_ok(seed, level, attempt, self.road)
             else:
@@ -166,7 +182,7 @@ class _DriveEnv(gym.Env):
                 ok = oracle_completes(town, self._judge)
             if ok:
                 return town
-        raise RuntimeError(f"town seed {seed} ({level}): none of its {MAX_ATTEMPTS} candidate towns was driven without an infraction by the oracle")
+        raise RuntimeError(f"town seed {seed} ({level}): none of its {MAX_ATTEMPTS} candidate towns has a route that asks for choices and was driven without an infraction by the oracle")
 
     def _started(self) -> None:
         """Called once a new trip is set up."""
@@ -218,7 +234,9 @@ class DriveControlEnv(_DriveEnv):
 
     ## Observation Space""", 1) + """
     ## Version History
-    * v0: initial release.
+    * v1: routes ask for choices: one a driver picking turns at random follows at most
+      one time in ten (``max_blind_chance``).
+    * v0: initial release; any route of 200 m.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -246,7 +264,9 @@ class DriveManeuverEnv(_DriveEnv):
 
     ## Observation Space""", 1).replace("after three simulated minutes", "after 180 decisions (three simulated minutes)") + """
     ## Version History
-    * v0: initial release.
+    * v1: routes ask for choices: one a driver picking turns at random follows at most
+      one time in ten (``max_blind_chance``).
+    * v0: initial release; any route of 200 m.
     """
 
     metadata = {**_DriveEnv.metadata, "render_fps": 1}  # a picture a maneuver

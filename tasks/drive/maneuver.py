@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from embodied_bench.tasks.drive.car import Car
-from embodied_bench.tasks.drive.route import CORNER, PathFollower, lane_path, turn_between
+from embodied_bench.tasks.drive.route import CORNER, PathFollower, lane_path, route_chain, turn_between
 from embodied_bench.tasks.drive.town import ROAD_HALF_WIDTH, Spot, Town
 
 SPEEDS = {"go": 30 / 3.6, "slow": 10 / 3.6, "stop": 0.0}
@@ -32,6 +32,18 @@ def exit_for(town: Town, behind: int, at: int, turn: str) -> int:
         if wanted in options:
             return options[wanted]
     return behind
+
+
+def blind_chance(town: Town) -> float:
+    """The chance that a driver who picks each turn at random (left, straight, right
+    alike) leaves every junction of the route the way the route goes: the product over
+    its junctions of the share of the three turns that ``exit_for`` sends that way. 1 for
+    a route with no choice to make; 1/3 for each junction of four streets."""
+    chain = route_chain(town)
+    chance = 1.0
+    for i in range(1, len(chain) - 1):
+        chance *= sum(exit_for(town, chain[i - 1], chain[i], t) == chain[i + 1] for t in TURNS) / len(TURNS)
+    return chance
 
 
 class ManeuverDriver:
