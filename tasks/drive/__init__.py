@@ -84,8 +84,9 @@ _V0_ENV = {"max_blind_chance": None}
 """v0's routes: any of 200 m (the envs' defaults are v1's)."""
 
 # v1: routes ask for choices (env.MAX_BLIND_CHANCE). On v0's held-out towns a random
-# maneuver agent completed 0.11 of its drives over three official seeds, two towns of 24
-# needing one lucky turn; the same towns, the same protocol otherwise.
+# maneuver agent completed 0.11 of its drives over three official seeds. v1 draws towns
+# the same way and turns down those whose route fails the rule (a seed's next candidate is
+# served instead); protocol and baselines' configs are v0's.
 MANEUVER_V1 = dataclasses.replace(
     MANEUVER,
     gym_id="EmbodiedBench/DriveManeuver-v1",
