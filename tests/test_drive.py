@@ -683,7 +683,9 @@ def test_v1_serves_only_routes_that_ask_for_choices_and_v0_any(envs, monkeypatch
     assert judged == served
     # The registered versions: v0 keeps any route, v1 is the envs' default.
     assert gym.spec("EmbodiedBench/DriveManeuver-v0").kwargs == gym.spec("EmbodiedBench/DriveControl-v0").kwargs == {"max_blind_chance": None}
-    assert gym.make("EmbodiedBench/DriveControl-v1").unwrapped.max_blind_chance == E.MAX_BLIND_CHANCE == 0.1
+    v1_registered = gym.make("EmbodiedBench/DriveControl-v1")
+    assert v1_registered.unwrapped.max_blind_chance == E.MAX_BLIND_CHANCE == 0.1
+    v1_registered.close()
 
 
 def test_towns_the_oracle_cannot_drive_are_never_served(envs, monkeypatch):
@@ -702,8 +704,10 @@ def test_towns_the_oracle_cannot_drive_are_never_served(envs, monkeypatch):
     env.reset(seed=0, options={"layout": 0})  # held-out towns are checked once
     assert checked == [0, 1, 2]
     monkeypatch.setattr(E, "oracle_completes", lambda town, car: False)
-    with pytest.raises(RuntimeError, match="none of its 20 candidate towns has a route that asks for choices and was driven without an infraction"):
+    with pytest.raises(RuntimeError, match="none of its 20 candidate towns was driven without an infraction"):
         env.reset(seed=0, options={"layout": 3})
+    with pytest.raises(RuntimeError, match="none of its 20 candidate towns has a route that asks for choices and was driven without an infraction"):
+        envs("maneuver", layout_split="eval").reset(seed=0, options={"layout": 3})
     E._held_out_town_ok.cache_clear()  # what the fake oracle said is forgotten
 
 

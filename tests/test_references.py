@@ -36,7 +36,7 @@ def test_references_are_made_resumed_and_accounted_for(tiny_suite, tmp_path):
     runs = manifest["runs"]["tiny-walk@v0"]["random"]
     assert list(runs) == ["seed-0", "seed-1"] and all(r["status"] == "complete" and r["cpu_seconds"] > 0 for r in runs.values())
     assert manifest["suites"] == [tiny_suite] and manifest["seeds"] == {"random": 2}
-    assert manifest["complete_cpu_hours"] == round(sum(r["cpu_seconds"] for r in runs.values()) / 3600, 2) and manifest["runs_without_cpu_seconds"] == 0
+    assert manifest["runs_without_cpu_seconds"] == 0
 
     # The run to make is priced by its pair's runs, under the key its outcome reports.
     todo, _ = REF.plan_runs(REF.plan([tiny_suite]), 3, out, True)

@@ -10,11 +10,11 @@ import click
 
 from embodied_bench.cli import main
 from embodied_bench.cli.common import InputError, execute, table, usable_cores
-from embodied_bench.leaderboard.references import MANIFEST, OFFICIAL, SEEDS
+from embodied_bench.leaderboard.references import MANIFEST, OFFICIAL, SEEDS, SUITES_MADE
 
 
 @main.command("references")
-@click.option("--suite", "suites", multiple=True, metavar="S", help="Suites whose tasks get references (repeatable) [default: ett-core-v1 and ett-warmup-v1].")
+@click.option("--suite", "suites", multiple=True, metavar="S", help=f"Suites whose tasks get references (repeatable) [default: {', '.join(SUITES_MADE)}].")
 @click.option("--agents", default=None, metavar="A,B,...", help="Only these baselines [default: every baseline each task names].")
 @click.option("--tasks", default=None, metavar="T,U,...", help="Only these tasks of the suites (e.g. cat-climb-skill@v1) [default: all of them].")
 @click.option("--seeds", type=click.IntRange(min=1), default=SEEDS, show_default=True, help="Seeds 0..N-1 per (task, baseline); a baseline that affords fewer says so (official_seeds).")

@@ -58,8 +58,8 @@ _DOC_COMMON = """
     steering, rear-wheel drive, brakes that lock on full pedal), on a flat town of streets
     with one lane each way and a parking strip at each kerb (``town``). Every reset draws
     a town from the split's seed range: its streets, a route of 200 m or more from a start
-    to a goal that a driver picking its turns at random follows at most one time in ten,
-    and (by level) parked cars, other cars that keep their distance and take
+    to a goal that a driver picking its turns at random follows at most one time in ten
+    (v1; ``max_blind_chance``), and (by level) parked cars, other cars that keep their distance and take
     junctions in turn on green, pedestrians who cross, and traffic lights (``others``).
     Everyone else moves by the town's seed alone, at 10 Hz, reacting to where the car is;
     they are kinematic, so a collision is scored, not simulated: it ends the drive.
@@ -184,7 +184,8 @@ class _DriveEnv(gym.Env):
                 ok = oracle_completes(town, self._judge)
             if ok:
                 return town
-        raise RuntimeError(f"town seed {seed} ({level}): none of its {MAX_ATTEMPTS} candidate towns has a route that asks for choices and was driven without an infraction by the oracle")
+        rule = "has a route that asks for choices and " if self.max_blind_chance is not None else ""
+        raise RuntimeError(f"town seed {seed} ({level}): none of its {MAX_ATTEMPTS} candidate towns {rule}was driven without an infraction by the oracle")
 
     def _started(self) -> None:
         """Called once a new trip is set up."""
