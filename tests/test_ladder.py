@@ -90,7 +90,21 @@ def test_pairs_made_against_those_wanted():
     }
 
 
-LADDER_EXCEPTIONS: dict[str, str] = {}
+LADDER_EXCEPTIONS: dict[str, str] = {
+    "cat-climb-motor@v1": (
+        "no learner off the floor yet: in 200,000 steps of 50 Hz leg-motor control, ppo (four env copies, rollouts of 2,048 steps) "
+        "and sac (10,000 steps of babbling first, then one update every 4 steps) never leave the cat at rest on a furniture top of "
+        "a held-out room, so their graded score stays at random's 0; every climb needs a jump made with the motors alone, which no "
+        "known controller makes (the task has no motor-level expert to imitate) and which neither found by exploring"
+    ),
+    "table-clear-ee@v1": (
+        "no learner off the floor yet: through 20 Hz end-effector control, ppo and sac in 20 practice episodes, and bc (ridge "
+        "regression from observations to the demonstrated actions) from the households' demonstrations, leave no item in its "
+        "destination on a held-out table, so their graded score stays at random's 0 (at every checkpoint of the three-seed pilot); "
+        "an item counts only once grasped, carried and released at its household's destination, a long sequence that neither "
+        "exploration in 20 episodes nor a one-step regression of the demonstrations completed"
+    ),
+}
 """Tasks whose committed official references cannot meet the ladder after honest effort,
 each with why (the leaderboard then says which rung fails, e.g. "no learner off the floor
 yet"). An exception whose ladder holds is stale and fails the test."""
@@ -122,6 +136,9 @@ def test_the_ladder_check_on_a_complete_suite():
     assert L.ladder_problems(floor, ("ett-core-v1",), {"cat-climb-motor@v1": "why"})[0] == []
     stale = L.ladder_problems(core_runs(learners), ("ett-core-v1",), {"table-clear-ee@v1": "why"})[0]
     assert stale == ["table-clear-ee@v1: the ladder holds now; remove its exception (why)"]
+    # An exception for a task the suite does not name (a typo, an old version) is named too.
+    typo = L.ladder_problems(floor, ("ett-core-v1",), {"cat-climb-motor@v1": "why", "cat-climb-motor@v0": "why"})[0]
+    assert typo == ["cat-climb-motor@v0: an exception for a task that ett-core-v1 does not name; remove it or fix its name"]
     # A pair short of its seeds: the task is not checked yet.
     short = core_runs(learners)
     short = short[~((short["agent"] == "bc") & (short["seed"] == 3))]

@@ -249,7 +249,8 @@ def ladder_problems(per_run: pd.DataFrame, suites: tuple[str, ...], exceptions: 
     """``(problems, checked)``: per task of ``suites`` whose references are all made (every
     baseline it names on all its reference seeds), a line where the ladder fails and the
     task is not among ``exceptions`` (task -> why), or where it holds and the task is (a
-    stale exception); ``checked``: the tasks looked at."""
+    stale exception), and where an exception names no task of ``suites`` (a typo would
+    otherwise excuse nothing, silently); ``checked``: the tasks looked at."""
     from embodied_bench.leaderboard.references import plan, seeds_for
     from embodied_bench.registry import SUITES
 
@@ -270,6 +271,8 @@ def ladder_problems(per_run: pd.DataFrame, suites: tuple[str, ...], exceptions: 
                     f"{task}: {ladder.verdict()}: random {fmt(ladder.random)}, best learner {ladder.learner.agent if ladder.learner else '–'} {fmt(ladder.learner)}, "
                     f"best privileged {ladder.privileged.agent if ladder.privileged else '–'} {fmt(ladder.privileged)}"
                 )
+    named = {task for suite in suites for task in SUITES.get(suite).tasks}
+    problems += [f"{task}: an exception for a task that {', '.join(suites)} does not name; remove it or fix its name" for task in exceptions if task not in named]
     return problems, checked
 
 
