@@ -195,6 +195,18 @@ def test_interrupt_then_resume_loses_nothing(tmp_path, jobs):
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+def test_the_summary_counts_a_run_another_process_made_as_kept_not_unfinished(tmp_path, capsys):
+    from embodied_bench.cli.run import _summary
+    from embodied_bench.harness.runner import Outcome
+
+    with pytest.raises(SystemExit) as stop:
+        _summary([Outcome("a", "complete", "f"), Outcome("b", "kept", "g")], [], 4, tmp_path, interrupted=True)
+    assert stop.value.code == 130
+    said = capsys.readouterr()
+    assert "runs: 1 complete, 1 kept (another process made them after the plan), 2 not started" in said.out
+    assert "finish the 2 unfinished runs" in said.err
+
+
 def _marked_processes(mark: str) -> list[int]:
     found = []
     for env in Path("/proc").glob("[0-9]*/environ"):

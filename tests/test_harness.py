@@ -261,6 +261,25 @@ def test_a_library_caller_sees_ctrl_c_after_the_record_is_written(mini_spec, tmp
     assert record["status"] == "interrupted"
 
 
+def test_a_run_finished_by_another_process_after_the_plan_is_kept(mini_spec, tmp_path):
+    from embodied_bench.harness.plan import plan_jobs
+
+    (job,), kept = plan_jobs([agent_ref("CountingAgent")], {agent_ref("CountingAgent"): "counting"}, [mini_spec], [0], tmp_path, 1.0, resume=True)
+    assert kept == []
+    # Another command on the same folder finishes the run after this plan was made.
+    other = run_one(job)
+    assert other.status == "complete", other.error
+    folder = __import__("pathlib").Path(other.folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    late = run_one(job)
+    assert late.status == "kept" and late.folder == other.folder and "another process" in late.error
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # not a byte written over
+    # A record that is not complete is still redone.
+    record = json.loads(before["run.json"])
+    (folder / "run.json").write_text(json.dumps({**record, "status": "interrupted"}))
+    assert run_one(job).status == "complete"
+
+
 def test_none_action_is_named(mini_spec, tmp_path):
     outcome, record = _run(mini_spec, agent_ref("NoneAgent"), tmp_path)
     assert record["status"] == "failed" and "returned None" in record["error"]

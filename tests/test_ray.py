@@ -102,3 +102,17 @@ def test_without_an_address_a_local_instance_is_started_whatever_ray_address_say
     done = cli("run", "--agent", "random", "--task", "treat-reach", "--seeds", "1", "--budget-scale", "0.01", "--eval-episodes", "1", "--executor", "ray", "--jobs", "1", "--out", tmp_path)
     assert done.exit_code == 0, done.output
     assert json.loads((tmp_path / "treat-reach@v1" / "random" / "seed-0" / "run.json").read_text())["status"] == "complete"
+
+
+def test_ray_keeps_a_run_another_process_finished_after_the_plan(tmp_path, mini_spec):
+    from embodied_bench.executors import ray_cluster
+    from embodied_bench.harness.plan import plan_jobs
+    from embodied_bench.harness.runner import run_one
+
+    todo, _ = plan_jobs(["random"], {"random": "random"}, [mini_spec], [0, 1], tmp_path, 1.0, resume=True)
+    assert len(todo) == 2
+    made = run_one(todo[0])  # another command finishes seed 0 after this plan
+    before = {p.name: p.read_bytes() for p in Path(made.folder).iterdir()}
+    outcomes = ray_cluster.run_jobs(todo, lambda event: None, None, 2)
+    assert [o.status for o in outcomes] == ["kept", "complete"]
+    assert {p.name: p.read_bytes() for p in Path(made.folder).iterdir()} == before

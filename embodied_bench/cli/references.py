@@ -112,7 +112,8 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         click.echo(f"  failed {o.key}: {(o.error or 'no error text').splitlines()[0]}")
-    click.echo(f"{sum(o.status == 'complete' for o in outcomes)} runs made, {len(kept)} kept; {manifest['complete_cpu_hours']} CPU hours of complete runs in {out / MANIFEST}")
+    late = sum(o.status == "kept" for o in outcomes)  # another process made them after the plan
+    click.echo(f"{sum(o.status == 'complete' for o in outcomes)} runs made, {len(kept) + late} kept; {manifest['complete_cpu_hours']} CPU hours of complete runs in {out / MANIFEST}")
     if interrupted:
         click.echo("interrupted: rerun the same command to finish the rest", err=True)
         raise SystemExit(130)

@@ -206,7 +206,8 @@ def _summary(outcomes: list, kept: list, planned: int, out: Path, interrupted: b
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     not_started = planned - len(outcomes)
-    parts = [f"{n} {s}" for s, n in sorted(counts.items())]
+    late = {"kept": "kept (another process made them after the plan)"}
+    parts = [f"{n} {late.get(s, s)}" for s, n in sorted(counts.items())]
     if kept:
         parts.append(f"{len(kept)} kept from before")
     if not_started:
@@ -216,7 +217,7 @@ def _summary(outcomes: list, kept: list, planned: int, out: Path, interrupted: b
         if o.status == "failed":
             click.echo(f"  failed {o.key}: {(o.error or '').splitlines()[0] if o.error else 'no error text'}")
     if interrupted:
-        click.echo(f"interrupted: rerun the same command with --resume to finish the {planned - counts.get('complete', 0)} unfinished runs", err=True)
+        click.echo(f"interrupted: rerun the same command with --resume to finish the {planned - counts.get('complete', 0) - counts.get('kept', 0)} unfinished runs", err=True)
         raise SystemExit(130)
     if counts.get("failed"):
         raise SystemExit(1)

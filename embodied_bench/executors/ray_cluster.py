@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from embodied_bench.harness import interrupt
-from embodied_bench.harness.runner import Job, Outcome, initial_record, run_one
+from embodied_bench.harness.runner import Job, Outcome, initial_record, made_since_planned, run_one
 from embodied_bench.results.records import atomic_write_bytes, clear_outputs, write_run_json
 
 OnEvent = Callable[[tuple], None]
@@ -122,7 +122,12 @@ def run_jobs(jobs: list[Job], on_event: OnEvent, address: str | None = None, num
     pending: dict[Any, int] = {}
     try:
         for i, job in enumerate(jobs):
-            record, folder, _, _ = initial_record(job, {"executor": "ray"})
+            record, folder, key, _ = initial_record(job, {"executor": "ray"})
+            made = made_since_planned(folder, key)
+            if made is not None:
+                outcomes[i] = made
+                on_event(("done", made))
+                continue
             folder.mkdir(parents=True, exist_ok=True)
             clear_outputs(folder)
             write_run_json(folder, record)

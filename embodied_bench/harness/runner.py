@@ -65,6 +65,7 @@ from embodied_bench.results.records import (
     LEVELS_FILE,
     PHASES_FILE,
     SCHEMA_VERSION,
+    read_run_json,
     run_dir,
     write_curve,
     write_levels,
@@ -543,15 +544,28 @@ def initial_record(job: Job, context: dict[str, Any] | None = None) -> tuple[dic
     return record, folder, key, cls
 
 
+def made_since_planned(folder: Path, key: str) -> Outcome | None:
+    """A ``kept`` outcome when ``folder`` holds a complete run, else None. A plan never
+    hands out such a folder, so another process finished the run after the plan was made
+    (two commands writing to one folder): it is kept, never written over."""
+    if (read_run_json(folder) or {}).get("status") != "complete":
+        return None
+    return Outcome(key, "kept", str(folder), 0, "a complete run appeared in its folder after the plan was made (another process made it); kept, not redone")
+
+
 def run_one(job: Job, progress: Progress | None = None, context: dict[str, Any] | None = None) -> Outcome:
     """Run ``job`` to the end and write its record. Never raises for a failing agent: the
-    run is recorded ``failed`` with its traceback. Ctrl-C records it ``interrupted``."""
+    run is recorded ``failed`` with its traceback. Ctrl-C records it ``interrupted``. A
+    folder that holds a complete run by the time the job starts is left alone (``kept``)."""
     spec = job.spec
     isolated = job.isolation is not None
     # An isolated agent's code is never imported here: its own process reports what it is.
     record, folder, key, cls = initial_record(job, context)
     agent_seed, env_seed = record["agent_seed"], record["env_seed"]
     privileged = record["agent"]["privileged"]
+    made = made_since_planned(folder, key)
+    if made is not None:
+        return made
     folder.mkdir(parents=True, exist_ok=True)
     clear_outputs(folder)
     write_run_json(folder, record)
