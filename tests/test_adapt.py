@@ -352,16 +352,21 @@ def test_run_with_phases_then_report_gives_the_continual_metrics(tmp_path):
 ADAPT_TASKS = ("treat-reach-adapt@v1", "treat-reach-adapt-own@v1", "treat-reach-adapt-other-layouts@v1", "treat-reach-adapt-slippery@v1")
 
 
-def test_a_suite_ranked_by_adaptation_ranks_average_performance_with_the_rest_beside(tmp_path, monkeypatch):
+def _adapt_board(tmp_path, monkeypatch, *what: str, reps: int):
+    """A board of runs made with ``run *what`` at a small scale, and its ett-adapt-test table."""
     from embodied_bench.api import Suite
+    from embodied_bench.leaderboard.board import build_tables, load_entries
 
     monkeypatch.setitem(registry.SUITES._entries, "ett-adapt-test", Suite("ett-adapt-test", ADAPT_TASKS, ranks_by="adaptation"))
     board = tmp_path / "leaderboard"
-    made = _cli("run", "--agent", "random", "--agent", "scripted", "--suite", "ett-adapt-test", "--budget-scale", "0.005", "--eval-episodes", "2", "--seeds", "2", "--jobs", "1", "--out", str(board / "baselines"))
+    made = _cli("run", *what, "--budget-scale", "0.005", "--eval-episodes", "2", "--seeds", "2", "--jobs", "1", "--out", str(board / "baselines"))
     assert made.exit_code == 0, made.output
-    from embodied_bench.leaderboard.board import build_tables, load_entries
+    (table,) = [t for t in build_tables(load_entries(board), reps=reps) if t.suite == "ett-adapt-test"]
+    return board, table
 
-    (table,) = [t for t in build_tables(load_entries(board), reps=500) if t.suite == "ett-adapt-test"]
+
+def test_a_suite_ranked_by_adaptation_ranks_average_performance_with_the_rest_beside(tmp_path, monkeypatch):
+    board, table = _adapt_board(tmp_path, monkeypatch, "--agent", "random", "--agent", "scripted", "--suite", "ett-adapt-test", reps=500)
     assert table.ranked_tasks == ("treat-reach-adapt@v1",)
     assert [r.entry.name for r in table.ranked] == ["random"] and [r.entry.name for r in table.references] == ["scripted"]
     mine = table.per_run[table.per_run["entry"] == table.ranked[0].entry.key]
@@ -373,6 +378,18 @@ def test_a_suite_ranked_by_adaptation_ranks_average_performance_with_the_rest_be
     assert _cli("leaderboard", "--root", str(board), "--reps", "500").exit_code == 0
     readme = (board / "README.md").read_text()
     assert "Ranked by adaptation" in readme and "average performance (mean)" in readme and "| forgetting | forward transfer |" in readme
+
+
+def test_an_entry_with_only_single_world_references_so_far_is_listed_unscored(tmp_path, monkeypatch):
+    # An adapt suite's references are often made first: an entry with no ranked run yet is
+    # listed with the runs it has, not dropped and not a crash.
+    board, table = _adapt_board(tmp_path, monkeypatch, "--agent", "random", "--task", "treat-reach-adapt-own", "--task", "treat-reach-adapt-slippery", reps=200)
+    assert table.ranked == [] and table.references == []
+    (row,) = table.partial
+    assert (row.runs, row.seeds, row.per_task, row.score) == (4, 2, {}, None)
+    assert _cli("leaderboard", "--root", str(board), "--reps", "200").exit_code == 0
+    readme = (board / "README.md").read_text()
+    assert "No ranked entry yet at this protocol." in readme and "| [random](<site/baselines/random.html>) | baseline | 4 | – |" in readme
 
 
 def test_a_phases_variant_takes_its_plain_tasks_facts_and_baseline_configs():

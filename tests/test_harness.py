@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from embodied_bench.results.records import WALL_COLUMNS
 def _run(spec, agent, tmp_path, seed=0, out=None):
     out = out or tmp_path
     outcome = run_one(Job(agent=agent, spec=spec, seed=seed, out=str(out)))
-    record = json.loads((__import__("pathlib").Path(outcome.folder) / "run.json").read_text())
+    record = json.loads((Path(outcome.folder) / "run.json").read_text())
     return outcome, record
 
 
@@ -67,7 +68,7 @@ def test_a_learner_on_several_env_copies_keeps_one_exact_budget(mini_spec, tmp_p
     for isolation in (None, Limits()):
         out = tmp_path / ("iso" if isolation else "inline")
         outcome = run_one(Job(agent=agent_ref(agent), spec=mini_spec, seed=4, out=str(out), isolation=isolation))
-        record = json.loads((__import__("pathlib").Path(outcome.folder) / "run.json").read_text())
+        record = json.loads((Path(outcome.folder) / "run.json").read_text())
         assert outcome.status == "complete", outcome.error
         assert record["ledger"]["env_steps"] == mini_spec.budget and record["ledger"]["stopped_by_ledger"] is True
         curve = pd.read_csv(f"{outcome.folder}/curve.csv")
@@ -269,7 +270,7 @@ def test_a_run_finished_by_another_process_after_the_plan_is_kept(mini_spec, tmp
     # Another command on the same folder finishes the run after this plan was made.
     other = run_one(job)
     assert other.status == "complete", other.error
-    folder = __import__("pathlib").Path(other.folder)
+    folder = Path(other.folder)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     late = run_one(job)
     assert late.status == "kept" and late.folder == other.folder and "another process" in late.error

@@ -407,6 +407,20 @@ def test_tables_name_reduced_budgets():
     assert current.slug != reduced.slug
 
 
+def test_a_table_with_official_runs_of_some_tasks_says_so_rather_than_reduced_budgets():
+    from embodied_bench.leaderboard.board import BoardTable
+    from embodied_bench.registry import SUITES, TASKS
+    from embodied_bench.report.site import _protocol_words
+
+    first, *rest = SUITES.get("ett-core-v3").tasks
+    spec = TASKS.get(first).spec
+    some = BoardTable("ett-core-v3", "public", {first: (spec.version, spec.budget, spec.eval_every, spec.eval_episodes, spec.budget_unit)})
+    assert rest and some.runs_at_full_budgets and not some.full_budgets and not some.official
+    assert _protocol_words(some) == "official budgets, some tasks without runs, public evaluation layouts"
+    smaller = BoardTable("ett-core-v3", "public", {first: (spec.version, spec.budget // 10, spec.eval_every, spec.eval_episodes, spec.budget_unit)})
+    assert _protocol_words(smaller) == "reduced budgets, public evaluation layouts"
+
+
 def test_a_copy_that_fails_midway_leaves_no_trace(bundle, board, monkeypatch):
     import embodied_bench.leaderboard.submit as S
 

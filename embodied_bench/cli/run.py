@@ -206,8 +206,8 @@ def _summary(outcomes: list, kept: list, planned: int, out: Path, interrupted: b
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     not_started = planned - len(outcomes)
-    late = {"kept": "kept (another process made them after the plan)"}
-    parts = [f"{n} {late.get(s, s)}" for s, n in sorted(counts.items())]
+    # "kept" here means another process completed the run after this one planned it.
+    parts = [f"{n} {'kept (another process made them after the plan)' if s == 'kept' else s}" for s, n in sorted(counts.items())]
     if kept:
         parts.append(f"{len(kept)} kept from before")
     if not_started:

@@ -158,8 +158,9 @@ class Interval:
 class Row:
     entry: Entry
     runs: int
+    """The entry's runs that feed the table, references and plain tasks included."""
     seeds: int
-    """Fewest runs on any task of the table."""
+    """Fewest runs on any task of the table the entry ran."""
     per_task: dict[str, Interval]
     """IQM of normalised AUC per task."""
     score: Interval | None = None
@@ -349,6 +350,9 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
     for entry in sorted(entries, key=lambda e: e.key):
         runs = entry.runs[entry.runs["task"].isin([*tasks, *table.plain_tasks]) & (entry.runs["eval_layouts"] == table.layouts)]
         frame, _ = tables.check_runs(runs)
+        # Counted before the ranked runs are picked out: an entry with only an adapt
+        # suite's single-world references so far still shows what it ran.
+        counts = frame.drop_duplicates("run_dir").groupby("task").size()
         per_run = tables.per_run_table(frame)
         if table.plain_tasks:
             per_run = paired_gains(per_run, tasks)
@@ -359,7 +363,6 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
         per_runs.append(per_run.assign(entry=entry.key))
         ranked_tasks = table.ranked_tasks
         present = [t for t in ranked_tasks if t in set(per_run["task"])]
-        counts = per_run.groupby("task").size()
         metric = table.metric
         data = {f"{entry.key}|{table.slug}|{t}": per_run.loc[per_run["task"] == t, [metric]].to_numpy(float) for t in present}
         # Adaptation: means (as the report's), since forgetting and transfer are signed
@@ -368,7 +371,7 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
         points, intervals = interval_estimates(data, aggregate, **opts)
         row = Row(
             entry=entry,
-            runs=len(per_run),
+            runs=int(counts.sum()),
             seeds=int(counts.min()),
             per_task={t: Interval(float(points[k]), float(intervals[k][0]), float(intervals[k][1])) for t, k in zip(present, data)},
         )

@@ -133,7 +133,8 @@ def _layouts_words(layouts: str) -> str:
 
 
 def _protocol_words(table: BoardTable) -> str:
-    budgets = "official budgets" if table.full_budgets else "reduced budgets"
+    # Runs at the official budgets of only some tasks are not smoke tests: say what is missing.
+    budgets = "official budgets" if table.full_budgets else "official budgets, some tasks without runs" if table.runs_at_full_budgets else "reduced budgets"
     return f"{budgets}, {_layouts_words(table.layouts)}"
 
 
@@ -164,7 +165,7 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
     elif graded:
         b.append(doc.Para("Ranked by the graded score: the Embodied Turing score and the per-task columns are IQMs of the normalised AUC of each task's graded score (credit for progress before mastery); success AUC stands beside it."))
     notes = []
-    if not table.full_budgets:
+    if not table.runs_at_full_budgets:
         notes.append("Reduced budgets (e.g. the regression check's CI budgets): smoke-test numbers, not comparable with results at the official budgets.")
     few = [r.entry.display for r in table.rows() if r.seeds < T.MIN_RUNS]
     if few:
@@ -191,7 +192,7 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         b += [doc.Para(f"References ({figures.PRIVILEGED_MARK} privileged: they read the layout or the simulator), never ranked:")]
         b.append(doc.Table(heads[1:-1], tuple((doc.Link(f"{r.entry.display} {figures.PRIVILEGED_MARK}", target.entry_href(r.entry)), *cells(r)[1:]) for r in table.references)))
     if table.partial:
-        b += [doc.Para("Not scored on the suite (they ran only some of its tasks); normalised AUC per task:")]
+        b += [doc.Para("Not scored on the suite (they ran only some of its tasks); per task:")]
         b.append(doc.Table(("agent", "category", "runs", *task_heads), tuple((doc.Link(r.entry.display + (f" {figures.PRIVILEGED_MARK}" if r.entry.privileged else ""), target.entry_href(r.entry)), r.entry.category, str(r.runs), *(_ci(r.per_task.get(t)) for t in shown)) for r in table.partial)))
     b.append(doc.Image(target.figure(f"{table.slug}-scores.png"), f"Embodied Turing score and final success with 95% intervals, {table.suite}, {_protocol_words(table)}", b""))
     b.append(doc.Image(target.figure(f"{table.slug}-curves.png"), f"Learning curves per task (IQM across runs with 95% bands), {table.suite}, {_protocol_words(table)}", b""))
