@@ -97,6 +97,13 @@ LADDER_EXCEPTIONS: dict[str, str] = {
         "control, so every checkpoint's graded score is 0, as random's; every climb needs a jump made with the motors alone, "
         "which no known controller makes (the task has no motor-level expert to imitate) and which neither found by exploring"
     ),
+    "drive-control@v1": (
+        "no learner off the floor yet: over their ten official seeds, ppo and sac (at the configs the task's baseline_config "
+        "gives them) complete no held-out route in 72,000 steps (two hours) of 10 Hz steering and pedal control, and the "
+        "normalised AUC of their graded score (route completion times the infraction penalties) is no higher than random's; "
+        "a route asks for lane keeping, turns at junctions, stops at red lights and yielding to pedestrians and cars, which "
+        "neither learned from the reward in that budget (the same learners do learn drive-maneuver@v1's single maneuvers)"
+    ),
     "table-clear-ee@v1": (
         "no learner off the floor yet: over their ten official seeds, ppo and sac practising for 20 episodes of 20 Hz "
         "end-effector control, and bc regressing the households' demonstrated actions on observations, put no item in its "
