@@ -4,6 +4,7 @@ from the records, on vectors worked out by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 
@@ -115,6 +116,29 @@ def test_every_checkpoint_evaluates_every_world_and_the_curve_is_the_current_one
     began = [p["began_at_env_step"] for p in record["phases"]]
     assert began[0] == 0 and 200 <= began[1] < 400 <= began[2] < 600
     assert record["phases"][1]["env_kwargs"] == {"max_force": 0.03}
+
+
+@pytest.mark.parametrize(("stop", "status"), [(KeyboardInterrupt(), "interrupted"), (RuntimeError("the agent broke"), "failed")])
+def test_a_run_stopped_inside_a_checkpoints_evaluations_still_writes_its_record(adapt_task, tmp_path, monkeypatch, stop, status):
+    from embodied_bench.harness import runner
+
+    calls = []
+
+    def evaluate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # phase 1 of the first checkpoint: phase 0's row is taken, no file written
+            raise stop
+        return real(*args, **kwargs)
+
+    real = runner.evaluate
+    monkeypatch.setattr(runner, "evaluate", evaluate)
+    with pytest.raises(KeyboardInterrupt) if status == "interrupted" else contextlib.nullcontext():
+        run_one(Job("random", adapt_task, 0, str(tmp_path)))
+    folder = tmp_path / "treat-reach-adapt-test@v1" / "random" / "seed-0"
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == status and not (folder / "phases.csv").exists() and "phases_sha256" not in record
+    if status == "failed":
+        assert "the agent broke" in record["error"]
 
 
 def test_a_single_world_reference_is_trained_and_scored_in_its_changed_world(adapt_task, tmp_path):

@@ -52,13 +52,28 @@ def test_references_are_made_resumed_and_accounted_for(tiny_suite, tmp_path):
 
 def test_the_manifest_totals_cpu_seconds_never_wall_seconds(tmp_path):
     for seed, cpu in ((0, 7200.0), (1, None)):
-        folder = tmp_path / "treat-reach@v1" / "random" / f"seed-{seed}"
-        folder.mkdir(parents=True)
-        record = {"status": "complete", "task": {"id": "treat-reach", "version": 1}, "agent": {"name": "random"}, "seed": seed, "cpu_seconds": cpu, "wall_seconds": 3600.0, "versions": {}}
-        (folder / "run.json").write_text(json.dumps(record))
-    manifest = REF.write_manifest(tmp_path, ["ett-warmup-v1"], 2)
+        _record(tmp_path, "treat-reach", "random", seed, cpu)
+    manifest = REF.write_manifest(tmp_path, 2)
     assert manifest["complete_cpu_hours"] == 2.0 and manifest["runs_without_cpu_seconds"] == 1
     assert list(manifest["runs"]["treat-reach@v1"]["random"]) == ["seed-0", "seed-1"]
+
+
+def test_the_manifest_names_every_suite_with_runs_not_the_last_command_s(tmp_path):
+    # Made suite by suite: the folder, not the command that wrote last, says what is there.
+    _record(tmp_path, "treat-reach", "random", 0, 1.0)
+    _record(tmp_path, "drive-control", "sac", 0, 1.0)
+    _record(tmp_path, "drive-control", "ppo", 0, 1.0, status="running")
+    manifest = REF.write_manifest(tmp_path, 10)
+    assert {"ett-warmup-v1", "ett-core-v3"} <= set(manifest["suites"]) and "ett-adapt-v0" not in manifest["suites"]
+    assert all(any(t in SUITES.get(s).tasks for t in ("treat-reach@v1", "drive-control@v1")) for s in manifest["suites"])
+    assert manifest["seeds"] == {"random": 10, "sac": 10}  # an unfinished run's agent is not listed
+
+
+def _record(root, task, agent, seed, cpu, status="complete"):
+    folder = root / f"{task}@v1" / agent / f"seed-{seed}"
+    folder.mkdir(parents=True)
+    record = {"status": status, "task": {"id": task, "version": 1}, "agent": {"name": agent}, "seed": seed, "cpu_seconds": cpu, "wall_seconds": 3600.0, "versions": {}}
+    (folder / "run.json").write_text(json.dumps(record))
 
 
 def test_only_seed_zero_records_clips(tmp_path):

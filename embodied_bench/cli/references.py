@@ -86,7 +86,7 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
     def on_event(event: tuple, forward) -> None:
         forward(event)
         if event[0] == "done":  # a finished run is never lost, and the manifest says so
-            REF.write_manifest(out, list(suites), seeds)
+            REF.write_manifest(out, seeds)
 
     workers = jobs or usable_cores()
     if executor == "ray":
@@ -108,7 +108,7 @@ def references_cmd(suites: tuple[str, ...], agents: str | None, tasks: str | Non
         if type(exc).__name__ == "ClusterUnreachable":
             raise InputError(str(exc)) from None
         raise
-    manifest = REF.write_manifest(out, list(suites), seeds)
+    manifest = REF.write_manifest(out, seeds)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         click.echo(f"  failed {o.key}: {(o.error or 'no error text').splitlines()[0]}")

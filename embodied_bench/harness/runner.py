@@ -704,15 +704,15 @@ def _finish(record: dict[str, Any], folder: Path, run: _Run | None, status: str,
         record["train_seconds"] = round(wall - run.eval_seconds, 3)
         if status == "complete" and len(run.rows) != len(run.spec.checkpoints()):
             status, error = "failed", f"the curve has {len(run.rows)} checkpoints, expected {len(run.spec.checkpoints())}"
-        if run.rows:
-            record["curve_sha256"] = sha256_text((folder / "curve.csv").read_text(encoding="utf-8"))
-        if run.level_rows:
-            record["levels_sha256"] = sha256_text((folder / LEVELS_FILE).read_text(encoding="utf-8"))
+        # What is on disk, not the rows in memory: a run stopped between taking a row and
+        # writing its file (Ctrl-C or an agent's error inside a checkpoint's evaluations) has
+        # rows that no file holds yet, and its record must still be written.
+        for name, field_ in (("curve.csv", "curve_sha256"), (LEVELS_FILE, "levels_sha256"), (PHASES_FILE, "phases_sha256")):
+            if (folder / name).is_file():
+                record[field_] = sha256_text((folder / name).read_text(encoding="utf-8"))
         if run.spec.phases:
             envs = [run.train_env, *(copy for copy, _ in run.copies)]
             record["phases"] = adapt.phase_record(run.spec, [s for env in envs if isinstance(env, adapt.PhasedEnv) for s in env.switches])
-            if run.phase_rows:
-                record["phases_sha256"] = sha256_text((folder / PHASES_FILE).read_text(encoding="utf-8"))
     record["status"] = status
     record["error"] = error
     record["finished_at"] = _now()

@@ -162,7 +162,9 @@ class Row:
     seeds: int
     """Fewest runs on any task of the table the entry ran."""
     per_task: dict[str, Interval]
-    """IQM of normalised AUC per task."""
+    """Per task, the table's measure over the entry's runs: the IQM of the normalised AUC
+    (of success or of the graded score) or, in a gain suite, of the gain; in a suite ranked
+    by adaptation, the mean of average performance."""
     score: Interval | None = None
     """Embodied Turing score: IQM of the normalised AUC of the suite's ranking measure
     (None: not every task of the suite)."""

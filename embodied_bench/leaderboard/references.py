@@ -94,10 +94,13 @@ def cpu_costs(root: Path, todo: list) -> dict[str, float]:
     return costs
 
 
-def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
+def write_manifest(root: Path, seeds: int) -> dict[str, Any]:
     """``root/manifest.json`` from the records below ``root``: every complete run's CPU and
     wall seconds, by task and agent, the total CPU hours, and the versions the runs were
-    made with. Runs not (yet) complete are left out: the manifest describes the
+    made with; the suites with a task that has runs there and the reference seeds of each
+    agent that has (``seeds_for``). All of it comes from the folder, never from the one
+    command that wrote it last: references are made suite by suite, and the manifest
+    describes them all. Runs not (yet) complete are left out: the manifest describes the
     references, and an unfinished run is redone by the next ``references``. A record
     without CPU seconds adds nothing to the total (never its wall seconds: CPU time is
     what the README's cost paragraphs sum too) and is counted in
@@ -124,8 +127,8 @@ def write_manifest(root: Path, suites: list[str], seeds: int) -> dict[str, Any]:
             versions.setdefault(name, set()).add(str(version))
     manifest = {
         "command": "embodied-bench references",
-        "suites": suites,
-        "seeds": {agent: seeds_for(agent, seeds) for agent in sorted({a for _, a in plan(suites)})},
+        "suites": sorted(s for s in SUITES if any(t in runs for t in SUITES.get(s).tasks)),
+        "seeds": {agent: seeds_for(agent, seeds) for agent in sorted({a for agents in runs.values() for a in agents})},
         "runs": {t: {a: dict(sorted(s.items(), key=lambda kv: int(kv[0].split("-")[1]))) for a, s in sorted(agents.items())} for t, agents in sorted(runs.items())},
         "complete_cpu_hours": round(cpu / 3600, 2),
         "runs_without_cpu_seconds": unmeasured,
