@@ -398,6 +398,14 @@ def test_a_suite_ranked_by_adaptation_ranks_average_performance_with_the_rest_be
     assert table.ranked[0].score.point == pytest.approx(mine["average_performance"].mean())
     assert table.references[0].score.point == 1.0 and table.references[0].adaptation["forgetting"].point == 0.0
     assert set(table.ranked[0].adaptation) == {"forgetting", "forward_transfer", "recovery", "early_cost"}
+    # The page and its figure name the measure ranked, not the Embodied Turing score.
+    from embodied_bench.report.site import _score_figure
+
+    styles = {r.entry.key: {"label": r.entry.name, "color": "k"} for r in table.rows()}
+    assert _score_figure(table, styles).axes[0].get_title() == "Average performance at the end (mean)"
+    assert _cli("leaderboard", "--root", str(board), "--reps", "500").exit_code == 0
+    page = (board / "README.md").read_text()
+    assert "average performance (mean) and final success with 95% intervals, ett-adapt-test" in page
     assert "forward_transfer" not in table.references[0].adaptation  # its references are perfect: no transfer to measure
     assert _cli("leaderboard", "--root", str(board), "--reps", "500").exit_code == 0
     readme = (board / "README.md").read_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,8 @@ def test_report_embeds_each_agents_first_and_last_clip(tmp_path):
     md = (tmp_path / "rep" / "report.md").read_text()
     clips = sorted(p.name for p in (tmp_path / "rep" / "videos").glob("*.mp4"))
     assert len(clips) == 4 and all(f"videos/{name}" in md for name in clips)
+    # Captions say when, in the budget's unit.
+    assert "seed 0, checkpoint 0 (before practice)" in md and re.search(r"seed 0, checkpoint [1-9]\d* \(after [\d,]+ steps\)", md)
     assert np.array_equal(sorted({n.split("-checkpoint-")[0] for n in clips}), ["treat-reach@v1-random-seed-0", "treat-reach@v1-scripted-seed-0"])
 
 

@@ -239,9 +239,10 @@ def chosen_clips(clips: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(picked, columns=clips.columns).reset_index(drop=True)
 
 
-def clip_moment(checkpoint: int, budget_used: int) -> str:
-    """When in a run a clip was recorded, in words for a caption."""
-    return f"checkpoint {checkpoint} ({'before practice' if int(checkpoint) == 0 else f'after {int(budget_used):,} of the budget'})"
+def clip_moment(checkpoint: int, budget_used: int, unit: str) -> str:
+    """When in a run a clip was recorded, in words for a caption (``unit``: the budget's,
+    steps or episodes)."""
+    return f"checkpoint {checkpoint} ({'before practice' if int(checkpoint) == 0 else f'after {int(budget_used):,} {unit}'})"
 
 
 CLIP_FILES = ("*-checkpoint-*-layout-*.mp4", "*-checkpoint-*-layout-*.png", "*-checkpoint-*-layout-*.gif")
@@ -275,7 +276,7 @@ def _clip_blocks(clips: pd.DataFrame | None, out: Path, report: Report) -> list:
             except Exception as exc:  # noqa: BLE001  (no video libraries, a clip ffmpeg cannot read: the poster stands in)
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 report.warnings.append(f"report.md shows the poster of {name}.mp4, not an animation: {message}")
-            caption = f"{_label(r.agent, bool(r.privileged))}, seed {r.seed}, {clip_moment(r.checkpoint, r.budget_used)}, held-out layout {r.layout}"
+            caption = f"{_label(r.agent, bool(r.privileged))}, seed {r.seed}, {clip_moment(r.checkpoint, r.budget_used, r.budget_unit)}, held-out layout {r.layout}"
             items.append(doc.Clip(f"videos/{name}.mp4", f"videos/{name}.png", caption, mp4, png, gif))
         blocks += [doc.Heading(task, 3), doc.Clips(tuple(items))]
     return blocks

@@ -88,7 +88,7 @@ def _clip_block(rows: pd.DataFrame, target: Target, label: str) -> doc.Clips:
 
     items = []
     for r in rows.itertuples():
-        caption = f"{label}, {r.task}, seed {r.seed}, {clip_moment(r.checkpoint, r.budget_used)}, held-out layout {r.layout}"
+        caption = f"{label}, {r.task}, seed {r.seed}, {clip_moment(r.checkpoint, r.budget_used, r.budget_unit)}, held-out layout {r.layout}"
         # Pages link the copied files; README.md shows posters linked to the clips (the
         # site needs no video library to be made or checked).
         items.append(doc.Clip(target.clip(f"{r.name}.mp4"), target.clip(f"{r.name}.png"), caption, b"", b""))
@@ -175,7 +175,7 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
     shown = table.ranked_tasks
     task_heads = tuple(f"{t} {'gain' if gain else 'average performance' if adapting else 'score AUC' if graded else 'AUC'}" for t in shown)
     beside = ("forgetting", "forward transfer", "recovery", "cost after a change") if adapting else ()
-    heads = ("rank", "agent", "category", "runs", "gain (IQM)" if gain else "average performance (mean)" if adapting else "Embodied Turing score", *beside, *(("success AUC",) if graded else ()), "final success", "steps to threshold", "cost rate", "animal gap", *task_heads, "P(> next row)")
+    heads = ("rank", "agent", "category", "runs", _score_name(table)[0], *beside, *(("success AUC",) if graded else ()), "final success", "steps to threshold", "cost rate", "animal gap", *task_heads, "P(> next row)")
 
     def cells(row: Row) -> tuple:
         link = doc.Link(row.entry.display, target.entry_href(row.entry))
@@ -194,7 +194,7 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
     if table.partial:
         b += [doc.Para("Not scored on the suite (they ran only some of its tasks); per task:")]
         b.append(doc.Table(("agent", "category", "runs", *task_heads), tuple((doc.Link(r.entry.display + (f" {figures.PRIVILEGED_MARK}" if r.entry.privileged else ""), target.entry_href(r.entry)), r.entry.category, str(r.runs), *(_ci(r.per_task.get(t)) for t in shown)) for r in table.partial)))
-    b.append(doc.Image(target.figure(f"{table.slug}-scores.png"), f"Embodied Turing score and final success with 95% intervals, {table.suite}, {_protocol_words(table)}", b""))
+    b.append(doc.Image(target.figure(f"{table.slug}-scores.png"), f"{_score_name(table)[0]} and final success with 95% intervals, {table.suite}, {_protocol_words(table)}", b""))
     b.append(doc.Image(target.figure(f"{table.slug}-curves.png"), f"Learning curves per task (IQM across runs with 95% bands), {table.suite}, {_protocol_words(table)}", b""))
     b += _level_blocks(table, target)
     return b
@@ -387,13 +387,22 @@ def _entry_blocks(entry: Entry, tables: list[BoardTable], target: Target, clips:
     return b
 
 
+def _score_name(table: BoardTable) -> tuple[str, str]:
+    """The ranked measure of ``table``: its column head and its figure's title."""
+    if table.metric == GAIN:
+        return "gain (IQM)", "Gain (IQM of normalised AUC, variant minus plain task)"
+    if table.metric == ADAPTATION:
+        return "average performance (mean)", "Average performance at the end (mean)"
+    return "Embodied Turing score", "Embodied Turing score (IQM of normalised AUC)"
+
+
 def _score_figure(table: BoardTable, styles: dict) -> Figure:
     rows = [r for r in table.rows() if r.score is not None]
     labels = [styles[r.entry.key]["label"] for r in rows]
     with figures.style():
         fig = Figure(figsize=(11, 0.45 * max(len(rows), 1) + 1.4), layout="constrained")
         axes = fig.subplots(1, 2, squeeze=False)[0]
-        for ax, (what, title) in zip(axes, (("score", "Embodied Turing score (IQM of normalised AUC)"), ("final", "Final success (IQM)"))):
+        for ax, (what, title) in zip(axes, (("score", _score_name(table)[1]), ("final", "Final success (IQM)"))):
             for y, r in enumerate(rows):
                 iv = getattr(r, what)
                 st = styles[r.entry.key]
@@ -401,7 +410,8 @@ def _score_figure(table: BoardTable, styles: dict) -> Figure:
                 ax.plot([iv.point], [y], marker="|", color="black", ms=16, mew=1.5)
             ax.set_yticks(range(len(rows)), labels if ax is axes[0] else [])
             ax.set_ylim(len(rows) - 0.4, -0.6)
-            ax.set_xlim(-0.02, 1.02)
+            # A gain is a difference of two shares: it can be negative.
+            ax.set_xlim(-1.02 if what == "score" and table.metric == GAIN else -0.02, 1.02)
             ax.grid(axis="y", visible=False)
             ax.set_title(title)
         if not rows:

@@ -278,7 +278,7 @@ def load_complete(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, list[str], 
     return df, notes, sorted({Path(d) for d in df["run_dir"]})
 
 
-CLIP_COLUMNS: tuple[str, ...] = ("task", "agent", "privileged", "seed", "run_dir", "checkpoint", "budget_used", "layout", "file", "poster", "frames", "fps", "sha256")
+CLIP_COLUMNS: tuple[str, ...] = ("task", "agent", "privileged", "seed", "run_dir", "budget_unit", "checkpoint", "budget_used", "layout", "file", "poster", "frames", "fps", "sha256")
 
 
 def load_clips(run_dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, list[str]]:
@@ -298,7 +298,7 @@ def load_clips(run_dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, list[str]]
                 notes.append(f"{folder / 'run.json'}: {entry}; that clip is left out")
                 continue
             ident = _identity(record, folder)
-            rows.append({**{k: ident[k] for k in ("task", "agent", "privileged", "seed", "run_dir")}, **entry})
+            rows.append({**{k: ident[k] for k in ("task", "agent", "privileged", "seed", "run_dir", "budget_unit")}, **entry})
     frame = pd.DataFrame(rows, columns=list(CLIP_COLUMNS))
     return frame.sort_values(["task", "agent", "seed", "checkpoint", "layout"], kind="stable").reset_index(drop=True), notes
 
