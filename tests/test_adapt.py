@@ -410,6 +410,14 @@ def test_a_suite_ranked_by_adaptation_ranks_average_performance_with_the_rest_be
     assert _cli("leaderboard", "--root", str(board), "--reps", "500").exit_code == 0
     readme = (board / "README.md").read_text()
     assert "Ranked by adaptation" in readme and "average performance (mean)" in readme and "| forgetting | forward transfer |" in readme
+    # Its curves are the adapt runs with the changes marked, not learning curves per task.
+    from embodied_bench.report.site import _curves, _styles
+
+    assert "Adapt runs per task: the graded score on the world in force at each checkpoint (solid)" in readme
+    assert {r["agent"] for r in table.adapt_runs} == {r.entry.key for r in table.rows()}
+    fig = _curves(table, {r.entry.key for r in table.rows()}, _styles([r.entry for r in table.rows()]), 100, 0)
+    changes = {p.change.partition("@")[0] for p in TASKS.get("treat-reach-adapt@v1").spec.phases[1:]}
+    assert fig.axes[0].get_title() == "treat-reach-adapt@v1" and {t.get_text() for t in fig.axes[0].texts} == changes
 
 
 def test_an_entry_with_only_single_world_references_so_far_is_listed_unscored(tmp_path, monkeypatch):

@@ -341,3 +341,21 @@ def test_report_replaces_its_own_files_and_refuses_broken_records(real_runs, tmp
     (broken / "seed-3" / "curve.csv").unlink()
     r = invoke("report", broken, "--out", tmp_path / "rep2")
     assert r.exit_code == 2 and "missing from a complete run" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_a_legend_of_long_labels_stays_inside_its_figure():
+    # The leaderboard labels its baselines "cem-learned-frozen (official reference)": four
+    # such entries in one row overran a two-panel figure at both edges.
+    from embodied_bench.report import figures
+
+    agents = {"cem-learned": False, "cem-learned-frozen": False, "random": False, "scripted": True}
+    styles = figures.agent_styles(agents)
+    for name, st in styles.items():
+        st["label"] = f"{st['label']} (official reference)"
+    rows = [{"task": t, "agent": a, "step": b, "iqm": 0.5, "lo": 0.4, "hi": 0.6, "budget_unit": "steps"} for t in ("a@v1", "b@v1") for a in agents for b in (0, 10)]
+    fig = figures.learning_curves(pd.DataFrame(rows), styles)
+    fig.canvas.draw()
+    (legend,) = fig.legends
+    box, page = legend.get_window_extent(), fig.bbox
+    assert box.x0 >= page.x0 and box.x1 <= page.x1, (box, page)
+    assert [t.get_text() for t in legend.get_texts()] == [styles[a]["label"] for a in sorted(agents)]

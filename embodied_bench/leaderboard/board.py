@@ -166,8 +166,10 @@ class Row:
     (of success or of the graded score) or, in a gain suite, of the gain; in a suite ranked
     by adaptation, the mean of average performance."""
     score: Interval | None = None
-    """Embodied Turing score: IQM of the normalised AUC of the suite's ranking measure
-    (None: not every task of the suite)."""
+    """The table's score over every ranked task: the Embodied Turing score (IQM of the
+    normalised AUC of the suite's ranking measure), in a gain suite the IQM of the gain, in
+    a suite ranked by adaptation the mean of average performance (None: not every task of
+    the suite)."""
     success_auc: Interval | None = None
     """IQM of normalised AUC of success, beside a score ranked by the graded score."""
     final: Interval | None = None
@@ -202,6 +204,10 @@ class BoardTable:
     the tasks with difficulty levels."""
     frame: pd.DataFrame | None = None
     """The tidy runs of every entry in the table (column ``entry``)."""
+    adapt_runs: list[dict] = field(default_factory=list)
+    """A suite ranked by adaptation: every entry's adapt runs as
+    ``results.load.load_adapt_runs`` reads them, ``agent`` being the entry key (what the
+    figure with the changes marked draws)."""
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -312,9 +318,10 @@ ADAPTATION_BESIDE = ("forgetting", "forward_transfer", "recovery", "early_cost")
 """What a suite ranked by adaptation shows beside the score."""
 
 
-def adaptation_columns(per_run: pd.DataFrame, tasks: tuple[str, ...]) -> pd.DataFrame:
+def adaptation_columns(per_run: pd.DataFrame, tasks: tuple[str, ...]) -> tuple[pd.DataFrame, list[dict]]:
     """The runs of ``per_run`` on the adapt ``tasks`` with the continual metrics of
-    ``metrics.adaptation`` as columns (read from their records)."""
+    ``metrics.adaptation`` as columns (read from their records), and those adapt runs as
+    ``results.load.load_adapt_runs`` gives them."""
     from embodied_bench.metrics.adaptation import per_run_adaptation
     from embodied_bench.results.load import load_adapt_runs
 
@@ -324,7 +331,7 @@ def adaptation_columns(per_run: pd.DataFrame, tasks: tuple[str, ...]) -> pd.Data
         metrics = per_run_adaptation(runs, references).drop(columns=["task", "agent", "seed"])
     except ValueError as exc:  # RecordError included: one line naming the run
         raise BoardError(str(exc)) from None
-    return mine.merge(metrics, on="run_dir", how="inner")
+    return mine.merge(metrics, on="run_dir", how="inner"), runs
 
 
 GAIN = "score_auc_gain"
@@ -360,7 +367,8 @@ def _score(table: BoardTable, entries: list[Entry], reps: int, seed: int) -> Non
             per_run = paired_gains(per_run, tasks)
             frame = frame[frame["task"].isin(tasks)]
         elif table.metric == ADAPTATION:
-            per_run = adaptation_columns(per_run, table.ranked_tasks)
+            per_run, adapt_runs = adaptation_columns(per_run, table.ranked_tasks)
+            table.adapt_runs += [{**r, "agent": entry.key} for r in adapt_runs]
         frames.append(frame.assign(entry=entry.key))
         per_runs.append(per_run.assign(entry=entry.key))
         ranked_tasks = table.ranked_tasks

@@ -175,7 +175,7 @@ def build_report(
     if score_bands is not None:
         add_figure("score-curves", figures.learning_curves(score_bands, styles, df if options.per_run_lines else None, column="eval_partial", ylabel="graded score"), "Learning curves of the graded score (credit for progress before success): IQM across runs at each checkpoint, with 95% bootstrap bands")
     if adapt_runs:
-        add_figure("adapt-curves", figures.adapt_curves(adapt_runs, styles), "Adapt runs: the graded score on the world in force at each checkpoint (solid) and on the first world after it changed (dashed), mean across runs; dotted lines mark the changes")
+        add_figure("adapt-curves", figures.adapt_curves(adapt_runs, styles), f"Adapt runs: {figures.ADAPT_CAPTION}")
     if level_rows is not None and len(level_rows):
         add_figure("levels", figures.level_bars(level_rows, styles), "Final graded score per difficulty level: mean across runs with 95% bootstrap intervals, per task and agent")
     add_figure("aggregates", figures.interval_plot(aggregates[aggregates["scope"] == head], styles, title=f"Aggregates over {head}"), f"IQM, median, mean and optimality gap of final success and normalised AUC over {head}, with bootstrap intervals")

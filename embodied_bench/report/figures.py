@@ -62,10 +62,19 @@ def _grid(n: int, width: float = 4.4, height: float = 3.3, max_cols: int = 3) ->
     return fig, axes
 
 
-def _legend(fig: Figure, styles: Mapping[str, dict], agents: Sequence[str], panels: int = 3) -> None:
+LEGEND_INCHES = (0.07, 0.7)
+"""Inches a legend entry takes at the figures' font size: per character of its label, and
+for its line and padding."""
+
+
+def _legend(fig: Figure, styles: Mapping[str, dict], agents: Sequence[str]) -> None:
     handles = [Line2D([], [], color=styles[a]["color"], linestyle=styles[a]["linestyle"], lw=2) for a in agents]
-    # Two entries per panel of width fit; more would be cut off at the figure's edge.
-    fig.legend(handles, [styles[a]["label"] for a in agents], loc="outside lower center", ncols=max(1, min(len(agents), 5, 2 * panels)), frameon=False)
+    labels = [styles[a]["label"] for a in agents]
+    # As many columns as the longest label fits across the figure: a wider row is cut off
+    # at its edges (long labels such as "cem-learned-frozen (official reference)").
+    per, pad = LEGEND_INCHES
+    fits = int(fig.get_figwidth() // (per * max(map(len, labels), default=0) + pad))
+    fig.legend(handles, labels, loc="outside lower center", ncols=max(1, min(len(agents), 5, fits)), frameon=False)
 
 
 def learning_curves(
@@ -104,10 +113,14 @@ def learning_curves(
             ax.xaxis.set_major_formatter(EngFormatter(sep=""))
             if ylim is not None:
                 ax.set_ylim(*ylim)
-        _legend(fig, styles, sorted(bands["agent"].unique()), min(len(tasks), 3))
+        _legend(fig, styles, sorted(bands["agent"].unique()))
         if title:
             fig.suptitle(title)
     return fig
+
+
+ADAPT_CAPTION = "the graded score on the world in force at each checkpoint (solid) and on the first world after it changed (dashed), mean across runs; dotted lines mark the changes"
+"""What ``adapt_curves`` draws, in the words of its captions."""
 
 
 def adapt_curves(runs: list[dict], styles: Mapping[str, dict], column: str = "eval_partial", ylabel: str = "graded score") -> Figure:
@@ -137,7 +150,7 @@ def adapt_curves(runs: list[dict], styles: Mapping[str, dict], column: str = "ev
             ax.set_ylabel(ylabel)
             ax.xaxis.set_major_formatter(EngFormatter(sep=""))
             ax.set_ylim(-0.03, 1.03)
-        _legend(fig, styles, sorted({r["agent"] for r in runs}), min(len(tasks), 3))
+        _legend(fig, styles, sorted({r["agent"] for r in runs}))
     return fig
 
 
@@ -253,7 +266,7 @@ def level_bars(levels: pd.DataFrame, styles: Mapping[str, dict], metric: str = "
             ax.set_ylim(0, 1.05)
             ax.set_title(task)
             ax.set_ylabel(METRIC_LABELS.get(metric, metric).split(" (")[0])
-        _legend(fig, styles, agents, min(len(tasks), 3))
+        _legend(fig, styles, agents)
         if title:
             fig.suptitle(title)
     return fig

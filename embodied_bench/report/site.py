@@ -195,7 +195,7 @@ def _table_blocks(table: BoardTable, target: Target, level: int = 3) -> list:
         b += [doc.Para("Not scored on the suite (they ran only some of its tasks); per task:")]
         b.append(doc.Table(("agent", "category", "runs", *task_heads), tuple((doc.Link(r.entry.display + (f" {figures.PRIVILEGED_MARK}" if r.entry.privileged else ""), target.entry_href(r.entry)), r.entry.category, str(r.runs), *(_ci(r.per_task.get(t)) for t in shown)) for r in table.partial)))
     b.append(doc.Image(target.figure(f"{table.slug}-scores.png"), f"{_score_name(table)[0]} and final success with 95% intervals, {table.suite}, {_protocol_words(table)}", b""))
-    b.append(doc.Image(target.figure(f"{table.slug}-curves.png"), f"Learning curves per task (IQM across runs with 95% bands), {table.suite}, {_protocol_words(table)}", b""))
+    b.append(doc.Image(target.figure(f"{table.slug}-curves.png"), f"{_curves_words(table)}, {table.suite}, {_protocol_words(table)}", b""))
     b += _level_blocks(table, target)
     return b
 
@@ -373,7 +373,7 @@ def _entry_blocks(entry: Entry, tables: list[BoardTable], target: Target, clips:
                 )
             )
         b.append(doc.Table(("task", "runs", "final success IQM", "normalised AUC IQM [95%]", "reached threshold", "median steps to threshold", "animal reference", "animal gap", "cost rate", "evaluation cost (mean)", "cost limit"), tuple(rows)))
-        b.append(doc.Image(target.figure(f"{entry.kind}-{entry.name}-{table.slug}-curves.png"), f"Learning curves of {entry.display} against the baselines at this protocol (IQM across runs with 95% bands)", b""))
+        b.append(doc.Image(target.figure(f"{entry.kind}-{entry.name}-{table.slug}-curves.png"), _curves_words(table, entry), b""))
         shown = clips.get(entry.key) if clips else None
         if shown is not None and shown["task"].isin(table.tasks).any():
             b += [doc.Para("What it did: one evaluation episode per task (its lowest seed's first held-out layout recorded) at the first and the last checkpoint recorded."), _clip_block(shown[shown["task"].isin(table.tasks)], target, entry.display)]
@@ -433,10 +433,35 @@ def _styles(entries: list[Entry]) -> dict[str, dict]:
     return base
 
 
-def _curves(frame: pd.DataFrame, styles: dict, reps: int, seed: int) -> Figure:
-    data = frame.assign(agent=frame["entry"])
-    bands = T.curve_table(data, reps=reps, seed=seed)
+def _compared(table: BoardTable, entry: Entry) -> set[str]:
+    """The entries an entry's page draws beside it: the project's baselines in ``table``."""
+    return {entry.key} | {r.entry.key for r in table.rows() if r.entry.kind in PROJECT_LABELS}
+
+
+def _adapt_runs(table: BoardTable, keys: set[str]) -> list[dict]:
+    """The adapt runs of the entries ``keys`` that ``_curves`` draws with the changes marked
+    (none but in a suite ranked by adaptation)."""
+    return [r for r in table.adapt_runs if r["agent"] in keys] if table.metric == ADAPTATION else []
+
+
+def _curves(table: BoardTable, keys: set[str], styles: dict, reps: int, seed: int) -> Figure:
+    """The curves of the entries ``keys`` in ``table``: their adapt runs with the changes
+    marked where ``_adapt_runs`` has any, else learning curves."""
+    adapt = _adapt_runs(table, keys)
+    if adapt:
+        return figures.adapt_curves(adapt, styles)
+    frame = table.frame[table.frame["entry"].isin(keys)]
+    bands = T.curve_table(frame.assign(agent=frame["entry"]), reps=reps, seed=seed)
     return figures.learning_curves(bands, styles)
+
+
+def _curves_words(table: BoardTable, entry: Entry | None = None) -> str:
+    """The caption of what ``_curves`` draws for ``table`` (on ``entry``'s page: for it and
+    the baselines)."""
+    adapt = bool(_adapt_runs(table, _compared(table, entry) if entry else set(table.frame["entry"])))
+    if entry:
+        return f"Adapt runs of {entry.display} against the baselines at this protocol: {figures.ADAPT_CAPTION}" if adapt else f"Learning curves of {entry.display} against the baselines at this protocol (IQM across runs with 95% bands)"
+    return f"Adapt runs per task: {figures.ADAPT_CAPTION}" if adapt else "Learning curves per task (IQM across runs with 95% bands)"
 
 
 def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps: int = 2_000, seed: int = 0) -> dict[str, str]:
@@ -456,14 +481,11 @@ def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps
         figdir = staging / "figures"
         for table in tables:
             figures.save(_score_figure(table, styles), figdir, f"{table.slug}-scores", ("png",))
-            figures.save(_curves(table.frame, styles, band_reps, seed), figdir, f"{table.slug}-curves", ("png",))
+            figures.save(_curves(table, set(table.frame["entry"]), styles, band_reps, seed), figdir, f"{table.slug}-curves", ("png",))
             if table.levels is not None and len(table.levels):
                 figures.save(figures.level_bars(table.levels.assign(agent=table.levels["entry"]), styles), figdir, f"{table.slug}-levels", ("png",))
-            baseline_keys = {r.entry.key for r in table.rows() if r.entry.kind in PROJECT_LABELS}
             for row in table.rows():
-                keys = {row.entry.key} | baseline_keys
-                sub = table.frame[table.frame["entry"].isin(keys)]
-                figures.save(_curves(sub, styles, band_reps, seed), figdir, f"{row.entry.kind}-{row.entry.name}-{table.slug}-curves", ("png",))
+                figures.save(_curves(table, _compared(table, row.entry), styles, band_reps, seed), figdir, f"{row.entry.kind}-{row.entry.name}-{table.slug}-curves", ("png",))
         for suite in dict.fromkeys(t.suite for t in tables):
             _, frame = _official_runs(tables, suite)
             if len(frame):
