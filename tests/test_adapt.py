@@ -430,6 +430,10 @@ def test_an_entry_with_only_single_world_references_so_far_is_listed_unscored(tm
     assert _cli("leaderboard", "--root", str(board), "--reps", "200").exit_code == 0
     readme = (board / "README.md").read_text()
     assert "No ranked entry yet at this protocol." in readme and "| [random](<site/baselines/random.html>) | baseline | 4 | – |" in readme
+    # With no adapt run to draw, the figure and its captions are learning curves, not adapt runs.
+    assert table.adapt_runs == [] and "Learning curves per task (IQM" in readme and "Adapt runs" not in readme
+    page = (board / "site" / "baselines" / "random.html").read_text()
+    assert "Learning curves of random against the baselines" in page and "Adapt runs" not in page
 
 
 def test_a_phases_variant_takes_its_plain_tasks_facts_and_baseline_configs():

@@ -440,8 +440,8 @@ def _compared(table: BoardTable, entry: Entry) -> set[str]:
 
 def _adapt_runs(table: BoardTable, keys: set[str]) -> list[dict]:
     """The adapt runs of the entries ``keys`` that ``_curves`` draws with the changes marked
-    (none but in a suite ranked by adaptation)."""
-    return [r for r in table.adapt_runs if r["agent"] in keys] if table.metric == ADAPTATION else []
+    (``table.adapt_runs`` is empty but in a suite ranked by adaptation)."""
+    return [r for r in table.adapt_runs if r["agent"] in keys]
 
 
 def _curves(table: BoardTable, keys: set[str], styles: dict, reps: int, seed: int) -> Figure:
