@@ -289,6 +289,14 @@ def test_official_references_are_entries_of_their_own_beside_the_ci_baselines(bo
     # Two protocols, two tables: the CI references' and the official folder's runs.
     assert len(re.findall(r"^### ett-warmup-v0", readme, flags=re.M)) == 2
     assert "at the full protocol (an official reference)" in (board / "site" / "references" / "random.html").read_text()
+    # Each page's pictures exist; an entry page that compares the whole table shows the
+    # table's figure rather than a copy of it.
+    for page in (board / "site").rglob("*.html"):
+        for src in re.findall(r'<img src="([^"]+)"', page.read_text()):
+            assert (page.parent / src).resolve().is_file(), (page, src)
+    entry_figures = [p.name for p in (board / "site" / "figures").iterdir() if p.name.startswith(("reference-", "baseline-"))]
+    assert entry_figures == []
+    assert re.search(r'<img src="\.\./figures/ett-warmup-v0-[^"]*-curves\.png"', (board / "site" / "references" / "random.html").read_text())
 
 
 def test_submit_never_overwrites_without_replace(bundle, board):

@@ -373,7 +373,7 @@ def _entry_blocks(entry: Entry, tables: list[BoardTable], target: Target, clips:
                 )
             )
         b.append(doc.Table(("task", "runs", "final success IQM", "normalised AUC IQM [95%]", "reached threshold", "median steps to threshold", "animal reference", "animal gap", "cost rate", "evaluation cost (mean)", "cost limit"), tuple(rows)))
-        b.append(doc.Image(target.figure(f"{entry.kind}-{entry.name}-{table.slug}-curves.png"), _curves_words(table, entry), b""))
+        b.append(doc.Image(target.figure(_entry_curves_name(table, entry) + ".png"), _curves_words(table, entry), b""))
         shown = clips.get(entry.key) if clips else None
         if shown is not None and shown["task"].isin(table.tasks).any():
             b += [doc.Para("What it did: one evaluation episode per task (its lowest seed's first held-out layout recorded) at the first and the last checkpoint recorded."), _clip_block(shown[shown["task"].isin(table.tasks)], target, entry.display)]
@@ -438,6 +438,15 @@ def _compared(table: BoardTable, entry: Entry) -> set[str]:
     return {entry.key} | {r.entry.key for r in table.rows() if r.entry.kind in PROJECT_LABELS}
 
 
+def _entry_curves_name(table: BoardTable, entry: Entry) -> str:
+    """The figure (name without suffix) of the curves on ``entry``'s page for ``table``: the
+    table's own figure where the page compares every entry of the table (a copy would be
+    the same picture), else one drawn for the entry."""
+    if _compared(table, entry) >= set(table.frame["entry"]):
+        return f"{table.slug}-curves"
+    return f"{entry.kind}-{entry.name}-{table.slug}-curves"
+
+
 def _adapt_runs(table: BoardTable, keys: set[str]) -> list[dict]:
     """The adapt runs of the entries ``keys`` that ``_curves`` draws with the changes marked
     (``table.adapt_runs`` is empty but in a suite ranked by adaptation)."""
@@ -485,7 +494,9 @@ def render(root: Path, tables: list[BoardTable], entries: list[Entry], band_reps
             if table.levels is not None and len(table.levels):
                 figures.save(figures.level_bars(table.levels.assign(agent=table.levels["entry"]), styles), figdir, f"{table.slug}-levels", ("png",))
             for row in table.rows():
-                figures.save(_curves(table, _compared(table, row.entry), styles, band_reps, seed), figdir, f"{row.entry.kind}-{row.entry.name}-{table.slug}-curves", ("png",))
+                name = _entry_curves_name(table, row.entry)
+                if name != f"{table.slug}-curves":
+                    figures.save(_curves(table, _compared(table, row.entry), styles, band_reps, seed), figdir, name, ("png",))
         for suite in dict.fromkeys(t.suite for t in tables):
             _, frame = _official_runs(tables, suite)
             if len(frame):
